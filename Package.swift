@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// The numeric target is compiled with optimisation even in debug builds: a debug MiniLM
+/// forward pass or k-means is more than an order of magnitude slower, which would make the
+/// test suite and interactive use crawl.
+let numericSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
+
+let package = Package(
+    name: "imfl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "imfl", targets: ["imfl"]),
+        .library(name: "IMFLCore", targets: ["IMFLCore"]),
+        .library(name: "IMFLTerminal", targets: ["IMFLTerminal"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        .target(
+            name: "IMFLNumerics",
+            dependencies: ["CBLAS"],
+            swiftSettings: numericSettings
+        ),
+        .target(
+            name: "IMFLCore",
+            dependencies: [
+                "IMFLNumerics",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
+        ),
+        .target(
+            name: "IMFLTerminal",
+            dependencies: ["IMFLCore", "CNcursesw"]
+        ),
+        .executableTarget(
+            name: "imfl",
+            dependencies: [
+                "IMFLCore",
+                "IMFLTerminal",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "IMFLNumericsTests", dependencies: ["IMFLNumerics"]),
+        .testTarget(name: "IMFLCoreTests", dependencies: ["IMFLCore"]),
+        .testTarget(name: "IMFLTerminalTests", dependencies: ["IMFLTerminal"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["IMFLCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
