@@ -55,7 +55,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "IMFLNumericsTests", dependencies: ["IMFLNumerics"]),
-        .testTarget(name: "IMFLCoreTests", dependencies: ["IMFLCore"]),
+        .testTarget(name: "IMFLCoreTests", dependencies: ["IMFLCore", "IMFLNumerics"]),
         .testTarget(name: "IMFLTerminalTests", dependencies: ["IMFLTerminal"]),
         .testTarget(name: "EndToEndTests", dependencies: ["IMFLCore"]),
     ],

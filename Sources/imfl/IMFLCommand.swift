@@ -9,6 +9,9 @@ struct IMFLCommand: AsyncParsableCommand {
         abstract: "Label text for a classifier with an expert, an LLM and interactive multi-fidelity learning.",
         version: IMFL.version,
         subcommands: [
+            Init.self,
+            Status.self,
+            Export.self,
             Bench.self,
         ]
     )

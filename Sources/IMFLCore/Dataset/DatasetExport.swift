@@ -1,0 +1,61 @@
+import CSV
+import Foundation
+
+/// One labeled item as `imfl export` writes it.
+public struct ExportedLabel: Sendable, Equatable, Codable {
+    public var id: String
+    public var text: String
+    public var label: String
+    public var source: LabelSource
+    public var round: Int?
+    public var confidence: Double?
+    /// The expert looked at this label (an expert label, an override, or an accepted LLM label).
+    public var reviewed: Bool
+}
+
+/// Writes every labeled pool item with its current label. The output reads back through
+/// `imfl init` (the extra fields are ignored there), so a labeled set can seed a new session.
+public enum DatasetExport {
+    /// The current labels of the session's pool, in file order, from the given sources.
+    public static func labels(of database: AppDatabase, sources: Set<LabelSource>) throws -> [ExportedLabel] {
+        let current = try database.currentLabels()
+        return try database.items(split: .pool).compactMap { item in
+            guard let id = item.id, let label = current[id], sources.contains(label.source) else { return nil }
+            return ExportedLabel(
+                id: item.key, text: item.text, label: label.label, source: label.source,
+                round: label.round, confidence: label.confidence,
+                reviewed: label.source != .llm || label.reviewed)
+        }
+    }
+
+    /// Serialises labels in a format.
+    public static func render(_ labels: [ExportedLabel], format: DatasetFormat) throws -> Data {
+        switch format {
+        case .jsonl:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var out = Data()
+            for label in labels {
+                out.append(try encoder.encode(label))
+                out.append(0x0A)
+            }
+            return out
+        case .csv:
+            let stream = OutputStream(toMemory: ())
+            let writer = try CSVWriter(stream: stream)
+            try writer.write(row: ["id", "text", "label", "source", "round", "confidence", "reviewed"])
+            for label in labels {
+                writer.beginNewRow()
+                try writer.write(row: [
+                    label.id, label.text, label.label, label.source.rawValue,
+                    label.round.map(String.init) ?? "", label.confidence.map { String($0) } ?? "",
+                    label.reviewed ? "true" : "false",
+                ], quotedAtIndex: { $0 == 1 || $0 == 0 })
+            }
+            writer.stream.close()
+            var data = (stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data) ?? Data()
+            data.append(0x0A)
+            return data
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+
+/// What `imfl init` reads: a pool file, a test file, and how to read them.
+public struct DatasetSource: Sendable {
+    public var poolPath: String
+    public var testPath: String
+    public var format: DatasetFormat?
+    public var columns: CSVColumns
+
+    public init(poolPath: String, testPath: String, format: DatasetFormat? = nil, columns: CSVColumns = CSVColumns()) {
+        self.poolPath = poolPath
+        self.testPath = testPath
+        self.format = format
+        self.columns = columns
+    }
+}
+
+/// A validated dataset, ready to be written in one transaction.
+public struct DatasetImport: Sendable {
+    public var labels: [String]
+    public var pool: [Item]
+    public var test: [Item]
+    /// Problems worth knowing that do not stop the import (repeated or very long texts).
+    public var warnings: [DatasetProblem]
+
+    /// Texts longer than this are accepted with a warning: the encoder reads only the first
+    /// 256 tokens, and the expert has to page through them.
+    public static let longTextCharacters = 2_000
+
+    /// Reads and validates both files.
+    ///
+    /// Refused (nothing is created): unreadable files, invalid UTF-8, malformed JSON or CSV,
+    /// missing or empty text, duplicate ids (within or across the files), a label outside the
+    /// label set, a test item without a label, an empty pool or test file, fewer than 2 labels.
+    /// - Parameter labels: the label set; when nil it is inferred from the test file's labels.
+    public static func load(_ source: DatasetSource, labels: [String]?) throws -> DatasetImport {
+        let poolRecords = try read(source.poolPath, source)
+        let testRecords = try read(source.testPath, source)
+        return try validate(pool: poolRecords, poolPath: source.poolPath,
+                            test: testRecords, testPath: source.testPath, labels: labels)
+    }
+
+    static func read(_ path: String, _ source: DatasetSource) throws -> [TextRecord] {
+        switch source.format ?? DatasetFormat.infer(fromPath: path) {
+        case .jsonl: try JSONLReader.read(path: path)
+        case .csv: try CSVRecordReader.read(path: path, columns: source.columns)
+        }
+    }
+
+    /// Checks records against each other and the label set.
+    public static func validate(
+        pool: [TextRecord], poolPath: String, test: [TextRecord], testPath: String, labels: [String]?
+    ) throws -> DatasetImport {
+        var problems = ProblemList()
+        if pool.isEmpty { problems.add(poolPath, nil, "the pool is empty: it holds no item to label") }
+        if test.isEmpty { problems.add(testPath, nil, "the test file is empty: F1 needs labeled test items") }
+
+        let labelSet: [String]
+        if let labels {
+            labelSet = labels
+        } else {
+            labelSet = Array(Set(test.compactMap(\.label))).sorted()
+        }
+        if labelSet.count < 2 {
+            let from = labels == nil ? " in \(testPath) (give them with --labels)" : ""
+            problems.add(labels == nil ? testPath : "--labels", nil,
+                         "at least 2 labels are needed, found \(labelSet.count)\(from)")
+        }
+        if Set(labelSet).count != labelSet.count { problems.add("--labels", nil, "a label is listed twice") }
+        let allowed = Set(labelSet)
+
+        var seenIDs = [String: (String, Int)]()
+        func check(_ records: [TextRecord], _ path: String, requireLabel: Bool) {
+            for record in records {
+                if record.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    problems.add(path, record.line, "empty text")
+                }
+                if let (firstPath, firstLine) = seenIDs[record.id] {
+                    let where_ = firstPath == path ? "line \(firstLine)" : "\(firstPath):\(firstLine)"
+                    problems.add(path, record.line, "duplicate id \"\(record.id)\" (first at \(where_))")
+                } else {
+                    seenIDs[record.id] = (path, record.line)
+                }
+                if let label = record.label {
+                    if !allowed.contains(label) && labelSet.count >= 2 {
+                        problems.add(path, record.line, "label \"\(label)\" is not in the label set (\(labelSet.joined(separator: ", ")))")
+                    }
+                } else if requireLabel {
+                    problems.add(path, record.line, "missing label: every test item needs one")
+                }
+            }
+        }
+        check(pool, poolPath, requireLabel: false)
+        check(test, testPath, requireLabel: true)
+        try problems.check()
+
+        return DatasetImport(
+            labels: labelSet,
+            pool: pool.enumerated().map { Item(key: $1.id, text: $1.text, split: .pool, gold: $1.label, position: $0) },
+            test: test.enumerated().map { Item(key: $1.id, text: $1.text, split: .test, gold: $1.label, position: $0) },
+            warnings: warnings(pool: pool, poolPath: poolPath, test: test, testPath: testPath))
+    }
+
+    static func warnings(pool: [TextRecord], poolPath: String, test: [TextRecord], testPath: String) -> [DatasetProblem] {
+        var warnings = [DatasetProblem]()
+        var seenTexts = [String: (String, Int)]()
+        for (records, path) in [(pool, poolPath), (test, testPath)] {
+            for record in records {
+                let key = record.text.trimmingCharacters(in: .whitespacesAndNewlines)
+                if let (firstPath, firstLine) = seenTexts[key] {
+                    let leak = firstPath != path ? " (the same text in pool and test inflates F1)" : ""
+                    let where_ = firstPath == path ? "line \(firstLine)" : "\(firstPath):\(firstLine)"
+                    warnings.append(DatasetProblem(file: path, line: record.line, message: "text repeats \(where_)\(leak)"))
+                } else {
+                    seenTexts[key] = (path, record.line)
+                }
+                if record.text.count > longTextCharacters {
+                    warnings.append(DatasetProblem(
+                        file: path, line: record.line,
+                        message: "very long text (\(record.text.count) characters); the encoder reads its first 256 tokens"))
+                }
+            }
+        }
+        return warnings
+    }
+}

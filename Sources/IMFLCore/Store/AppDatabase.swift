@@ -1,0 +1,279 @@
+import Foundation
+import GRDB
+import IMFLNumerics
+
+/// The one door to a session's data. It owns the GRDB writer, runs the migrations when it
+/// opens, and offers writes named for what they do. Every write is its own transaction and
+/// is committed (WAL, `synchronous = FULL`) when the call returns, which is what lets the UI
+/// promise that a label is safe before the next item is shown.
+public final class AppDatabase: Sendable {
+    /// The writer; reads go through `reader`.
+    private let dbWriter: any DatabaseWriter
+
+    /// Opens (creating when needed) a database and migrates it.
+    /// - Parameter dbWriter: a `DatabasePool` on a session file, or a `DatabaseQueue` in tests.
+    public init(_ dbWriter: any DatabaseWriter) throws {
+        self.dbWriter = dbWriter
+        try Schema.migrator.migrate(dbWriter)
+    }
+
+    /// Read-only access for views and exports.
+    public var reader: any DatabaseReader { dbWriter }
+
+    /// Opens the session database at `path` in WAL mode.
+    /// - Parameter readOnly: open without write access (status, export) so that a session
+    ///   being labeled elsewhere can still be read.
+    public static func open(path: String, readOnly: Bool = false) throws -> AppDatabase {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        config.readonly = readOnly
+        config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+        }
+        if readOnly {
+            let pool = try DatabasePool(path: path, configuration: config)
+            return try AppDatabase(readOnlyPool: pool)
+        }
+        return try AppDatabase(DatabasePool(path: path, configuration: config))
+    }
+
+    /// A read-only database is checked to be migrated rather than migrated.
+    private init(readOnlyPool: DatabasePool) throws {
+        self.dbWriter = readOnlyPool
+        let complete = try readOnlyPool.read { db in try Schema.migrator.hasCompletedMigrations(db) }
+        guard complete else {
+            throw SessionError.schema("the session database was written by another version of imfl; open it once for writing to upgrade it")
+        }
+    }
+
+    /// An empty in-memory database, for tests.
+    public static func inMemory() throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue())
+    }
+}
+
+// MARK: - Database Access: Writes
+
+extension AppDatabase {
+    /// Writes a whole imported dataset in one transaction: either every item and label is
+    /// stored or nothing is.
+    public func importDataset(labels: [String], pool: [Item], test: [Item], meta: [String: String] = [:]) throws {
+        try dbWriter.write { db in
+            for (position, name) in labels.enumerated() {
+                try db.execute(sql: "INSERT INTO label (name, position) VALUES (?, ?)", arguments: [name, position])
+            }
+            for var item in pool + test { try item.insert(db) }
+            for (key, value) in meta {
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
+            }
+        }
+    }
+
+    /// Appends one event to the annotation log and returns it with its id. Durable on return.
+    @discardableResult
+    public func append(_ annotation: Annotation) throws -> Annotation {
+        try dbWriter.write { db in
+            var event = annotation
+            try event.insert(db)
+            return event
+        }
+    }
+
+    /// Appends several events in one transaction (an LLM batch, a bulk accept).
+    @discardableResult
+    public func append(contentsOf annotations: [Annotation]) throws -> [Annotation] {
+        try dbWriter.write { db in
+            try annotations.map { annotation in
+                var event = annotation
+                try event.insert(db)
+                return event
+            }
+        }
+    }
+
+    /// Records an expert label (or override, or LLM label) for an item.
+    @discardableResult
+    public func saveLabel(
+        itemId: Int64, label: String, source: LabelSource, annotator: String, round: Int?,
+        confidence: Double? = nil
+    ) throws -> Annotation {
+        try append(Annotation(
+            itemId: itemId, kind: .label, label: label, source: source, annotator: annotator,
+            round: round, confidence: confidence))
+    }
+
+    /// Cancels the most recent expert action (label, override, accept, skip or note) and
+    /// returns the cancelled event, or nil when there is nothing to undo. The undo is itself
+    /// an event in the log.
+    @discardableResult
+    public func undoLastExpertAction(annotator: String) throws -> Annotation? {
+        try dbWriter.write { db in
+            let events = try Annotation.fetchAll(db)
+            guard let target = AnnotationLog.lastUndoable(events), let targetID = target.id else { return nil }
+            var undo = Annotation(
+                itemId: target.itemId, kind: .undo, annotator: annotator, round: target.round,
+                supersedes: targetID)
+            try undo.insert(db)
+            return target
+        }
+    }
+
+    /// Stores vectors for items under a model id, replacing any previous vector.
+    public func saveEmbeddings(model: String, itemIds: [Int64], vectors: Matrix) throws {
+        precondition(itemIds.count == vectors.rows, "one vector per item")
+        try dbWriter.write { db in
+            let statement = try db.makeStatement(
+                sql: "INSERT OR REPLACE INTO embedding (itemId, model, vector) VALUES (?, ?, ?)")
+            for (row, itemId) in itemIds.enumerated() {
+                let blob = VectorCoding.encode(vectors.values[row * vectors.cols ..< (row + 1) * vectors.cols])
+                try statement.execute(arguments: [itemId, model, blob])
+            }
+        }
+    }
+
+    /// Starts or updates a round.
+    public func saveRound(_ round: RoundRecord, queue: [QueueEntry] = []) throws {
+        try dbWriter.write { db in
+            try round.save(db)
+            for entry in queue { try entry.save(db) }
+        }
+    }
+
+    /// Stores a round's evaluation figures.
+    public func saveMetrics(_ metrics: [MetricRecord]) throws {
+        try dbWriter.write { db in
+            for metric in metrics { try metric.save(db) }
+        }
+    }
+
+    /// Logs one LLM request.
+    public func logLLMCall(_ call: LLMCallRecord) throws {
+        try dbWriter.write { db in
+            var call = call
+            try call.insert(db)
+        }
+    }
+
+    /// Stores an LLM answer under its cache key.
+    public func cacheLLMResponse(key: String, response: String) throws {
+        try dbWriter.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO llmCache (key, response, createdAt) VALUES (?, ?, ?)",
+                arguments: [key, response, Date()])
+        }
+    }
+}
+
+// MARK: - Database Access: Reads
+
+extension AppDatabase {
+    /// The label set in key order.
+    public func labels() throws -> [String] {
+        try reader.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM label ORDER BY position")
+        }
+    }
+
+    /// The items of one split in file order.
+    public func items(split: Split) throws -> [Item] {
+        try reader.read { db in try Item.all().filter(split: split).fetchAll(db) }
+    }
+
+    /// Items by row id.
+    public func items(ids: [Int64]) throws -> [Item] {
+        try reader.read { db in try Item.fetchAll(db, keys: ids) }
+    }
+
+    /// Number of items in a split.
+    public func itemCount(split: Split) throws -> Int {
+        try reader.read { db in try Item.all().filter(split: split).fetchCount(db) }
+    }
+
+    /// The whole annotation log in order.
+    public func annotations() throws -> [Annotation] {
+        try reader.read { db in try Annotation.order(Annotation.Columns.id).fetchAll(db) }
+    }
+
+    /// The current label of every labeled item, derived from the log.
+    public func currentLabels() throws -> [Int64: CurrentLabel] {
+        AnnotationLog.currentLabels(try annotations())
+    }
+
+    /// Rounds in order.
+    public func rounds() throws -> [RoundRecord] {
+        try reader.read { db in try RoundRecord.order(Column("number")).fetchAll(db) }
+    }
+
+    /// One round's queue of one fidelity in rank order.
+    public func queue(round: Int, fidelity: Fidelity) throws -> [QueueEntry] {
+        try reader.read { db in
+            try QueueEntry
+                .filter(Column("round") == round && Column("fidelity") == fidelity.rawValue)
+                .order(Column("rank"))
+                .fetchAll(db)
+        }
+    }
+
+    /// All evaluation figures by round.
+    public func metrics() throws -> [MetricRecord] {
+        try reader.read { db in try MetricRecord.order(Column("round"), Column("name")).fetchAll(db) }
+    }
+
+    /// The stored vectors of `model` for the given items (all items when nil), in the order
+    /// of `itemIds`; items without a vector are left out of the result.
+    public func embeddings(model: String, itemIds: [Int64]? = nil) throws -> (itemIds: [Int64], vectors: Matrix) {
+        try reader.read { db in
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT itemId, vector FROM embedding WHERE model = ? ORDER BY itemId",
+                arguments: [model])
+            var byItem = [Int64: Int]()
+            var ids = [Int64]()
+            var values = [Float]()
+            var dimension = 0
+            while let row = try rows.next() {
+                let itemId: Int64 = row["itemId"]
+                let blob: Data = row["vector"]
+                let count = blob.count / MemoryLayout<Float>.size
+                if dimension == 0 { dimension = count }
+                guard count == dimension else {
+                    throw SessionError.schema("embedding of item \(itemId) has \(count) values, expected \(dimension)")
+                }
+                byItem[itemId] = ids.count
+                ids.append(itemId)
+                VectorCoding.decode(blob, into: &values)
+            }
+            guard let wanted = itemIds else {
+                return (ids, Matrix(rows: ids.count, cols: dimension, values: values))
+            }
+            let all = Matrix(rows: ids.count, cols: dimension, values: values)
+            let present = wanted.filter { byItem[$0] != nil }
+            return (present, all.rows(present.map { byItem[$0]! }))
+        }
+    }
+
+    /// Items of a split that have no vector for `model`, in file order.
+    public func itemsMissingEmbedding(model: String, split: Split? = nil) throws -> [Item] {
+        try reader.read { db in
+            var request = Item.filter(sql: "id NOT IN (SELECT itemId FROM embedding WHERE model = ?)", arguments: [model])
+            if let split { request = request.filter(Item.Columns.split == split.rawValue) }
+            return try request.order(Item.Columns.split, Item.Columns.position).fetchAll(db)
+        }
+    }
+
+    /// A cached LLM answer.
+    public func cachedLLMResponse(key: String) throws -> String? {
+        try reader.read { db in
+            try String.fetchOne(db, sql: "SELECT response FROM llmCache WHERE key = ?", arguments: [key])
+        }
+    }
+
+    /// A value from the session's key-value metadata.
+    public func meta(_ key: String) throws -> String? {
+        try reader.read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+        }
+    }
+}

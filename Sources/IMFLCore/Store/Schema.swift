@@ -1,0 +1,114 @@
+import GRDB
+
+/// The session database's migrations. Migrations only grow: a shipped migration is never
+/// edited, and they use table and column names as strings, not application types, so that an
+/// old session always upgrades the same way.
+///
+/// There is deliberately no `eraseDatabaseOnSchemaChange`, not even in debug builds: a session
+/// holds an expert's labels, and a developer build opening a real session must not wipe it.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "meta") { t in
+                t.primaryKey("key", .text)
+                t.column("value", .text).notNull()
+            }
+
+            try db.create(table: "label") { t in
+                t.primaryKey("name", .text)
+                t.column("position", .integer).notNull().unique()
+            }
+
+            try db.create(table: "item") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("key", .text).notNull().unique()
+                t.column("text", .text).notNull()
+                t.column("split", .text).notNull().indexed()
+                    .check(sql: "split IN ('pool', 'test')")
+                t.column("gold", .text).references("label", column: "name")
+                t.column("position", .integer).notNull()
+            }
+
+            // The append-only annotation log. Rows are never updated or deleted: an undo is
+            // a row of its own whose `supersedes` names the row it cancels.
+            try db.create(table: "annotation") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("itemId", .integer).notNull()
+                    .references("item", onDelete: .cascade)
+                t.column("kind", .text).notNull()
+                    .check(sql: "kind IN ('label', 'accept', 'undo', 'skip', 'note')")
+                t.column("label", .text).references("label", column: "name")
+                t.column("source", .text)
+                    .check(sql: "source IN ('human', 'llm', 'override', 'model')")
+                t.column("annotator", .text).notNull()
+                t.column("round", .integer)
+                t.column("confidence", .double)
+                t.column("note", .text)
+                t.column("supersedes", .integer).references("annotation")
+                t.column("createdAt", .datetime).notNull()
+                t.check(sql: "kind <> 'label' OR (label IS NOT NULL AND source IS NOT NULL)")
+                t.check(sql: "kind <> 'accept' OR label IS NOT NULL")
+                t.check(sql: "kind <> 'undo' OR supersedes IS NOT NULL")
+            }
+            try db.create(index: "annotation_on_itemId", on: "annotation", columns: ["itemId", "id"])
+
+            try db.create(table: "round") { t in
+                t.primaryKey("number", .integer)
+                t.column("status", .text).notNull()
+                t.column("plannedHuman", .integer).notNull()
+                t.column("plannedLLM", .integer).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("finishedAt", .datetime)
+            }
+
+            // Which items a round sent to which fidelity, in rank order, so that a session
+            // reopened mid-round resumes with the same queues.
+            try db.create(table: "queueEntry") { t in
+                t.column("round", .integer).notNull().references("round", onDelete: .cascade)
+                t.column("itemId", .integer).notNull().references("item", onDelete: .cascade)
+                t.column("fidelity", .text).notNull().check(sql: "fidelity IN ('human', 'llm')")
+                t.column("rank", .integer).notNull()
+                t.column("score", .double)
+                t.primaryKey(["round", "itemId"])
+            }
+
+            try db.create(table: "metric") { t in
+                t.column("round", .integer).notNull()
+                t.column("name", .text).notNull()
+                t.column("value", .double).notNull()
+                t.primaryKey(["round", "name"])
+            }
+
+            try db.create(table: "embedding") { t in
+                t.column("itemId", .integer).notNull().references("item", onDelete: .cascade)
+                t.column("model", .text).notNull()
+                t.column("vector", .blob).notNull()
+                t.primaryKey(["itemId", "model"])
+            }
+
+            try db.create(table: "llmCall") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("itemId", .integer).references("item", onDelete: .setNull)
+                t.column("promptHash", .text).notNull()
+                t.column("model", .text).notNull()
+                t.column("promptTokens", .integer).notNull()
+                t.column("completionTokens", .integer).notNull()
+                t.column("latencyMs", .double).notNull()
+                t.column("cost", .double).notNull()
+                t.column("cached", .boolean).notNull()
+                t.column("error", .text)
+                t.column("createdAt", .datetime).notNull()
+            }
+
+            try db.create(table: "llmCache") { t in
+                t.primaryKey("key", .text)
+                t.column("response", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+        }
+        return migrator
+    }
+}

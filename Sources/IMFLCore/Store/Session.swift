@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+
+/// A session folder: `session.toml` (settings) and `session.sqlite` (items, labels, rounds).
+/// The folder is self-contained: copied to another machine, it opens there.
+public final class Session: Sendable {
+    public let folder: String
+    public let config: SessionConfig
+    public let database: AppDatabase
+    /// Held while the session is open for writing; nil for read-only access.
+    private let lock: SessionLock?
+
+    public static let configFile = "session.toml"
+    public static let databaseFile = "session.sqlite"
+    public static let lockFile = "session.lock"
+
+    /// How a session is opened.
+    public enum Access: Sendable {
+        /// Labeling, embedding, rounds: one process at a time.
+        case readWrite
+        /// Status and export: any number, also while a writer is at work.
+        case readOnly
+    }
+
+    private init(folder: String, config: SessionConfig, database: AppDatabase, lock: SessionLock?) {
+        self.folder = folder
+        self.config = config
+        self.database = database
+        self.lock = lock
+    }
+
+    public var configPath: String { Self.path(folder, Self.configFile) }
+    public var databasePath: String { Self.path(folder, Self.databaseFile) }
+
+    static func path(_ folder: String, _ file: String) -> String {
+        URL(fileURLWithPath: folder).appendingPathComponent(file).path
+    }
+
+    /// Opens an existing session.
+    /// - Throws: `SessionError.notFound`, `.locked` (another writer has it), `.config`.
+    public static func open(_ folder: String, access: Access = .readWrite) throws -> Session {
+        let configPath = path(folder, configFile)
+        let databasePath = path(folder, databaseFile)
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: configPath), fm.fileExists(atPath: databasePath) else {
+            throw SessionError.notFound(path: folder)
+        }
+        let lock = access == .readWrite ? try SessionLock(path: path(folder, lockFile), sessionPath: folder) : nil
+        let config = try SessionConfig.load(path: configPath)
+        let database = try AppDatabase.open(path: databasePath, readOnly: access == .readOnly)
+        let stored = try database.labels()
+        guard stored == config.task.labels else {
+            throw SessionError.config(
+                path: configPath, line: nil,
+                message: "task.labels (\(config.task.labels.joined(separator: ", "))) differ from the labels the session was created with (\(stored.joined(separator: ", "))); labels cannot change after items are labeled")
+        }
+        return Session(folder: folder, config: config, database: database, lock: lock)
+    }
+
+    /// Creates a session folder from a validated dataset, all or nothing.
+    ///
+    /// The session is built in a hidden sibling folder and renamed into place only when
+    /// complete, so an interrupted or failed `imfl init` leaves nothing behind.
+    /// - Throws: `SessionError.alreadyExists` when `folder` holds anything.
+    @discardableResult
+    public static func create(
+        at folder: String, config: SessionConfig, dataset: DatasetImport,
+        progress: (@Sendable (Int, Int) -> Void)? = nil
+    ) throws -> String {
+        let fm = FileManager.default
+        let target = URL(fileURLWithPath: folder).standardizedFileURL
+        if let contents = try? fm.contentsOfDirectory(atPath: target.path), !contents.isEmpty {
+            throw SessionError.alreadyExists(path: folder)
+        }
+        if fm.fileExists(atPath: target.path), (try? fm.contentsOfDirectory(atPath: target.path)) == nil {
+            throw SessionError.alreadyExists(path: folder)
+        }
+        let parent = target.deletingLastPathComponent()
+        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())")
+        try? fm.removeItem(at: staging)
+        try fm.createDirectory(at: staging, withIntermediateDirectories: false)
+        do {
+            try config.renderTOML().write(
+                to: staging.appendingPathComponent(configFile), atomically: true, encoding: .utf8)
+            try writeDatabase(
+                path: staging.appendingPathComponent(databaseFile).path, dataset: dataset,
+                name: config.task.name, progress: progress)
+            if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
+            try fm.moveItem(at: staging, to: target)
+        } catch {
+            try? fm.removeItem(at: staging)
+            throw error
+        }
+        return target.path
+    }
+
+    private static func writeDatabase(
+        path: String, dataset: DatasetImport, name: String, progress: (@Sendable (Int, Int) -> Void)?
+    ) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        _ = try AppDatabase(queue)
+        let total = dataset.pool.count + dataset.test.count
+        try queue.write { db in
+            for (position, label) in dataset.labels.enumerated() {
+                try db.execute(sql: "INSERT INTO label (name, position) VALUES (?, ?)", arguments: [label, position])
+            }
+            let insert = try db.makeStatement(
+                sql: "INSERT INTO item (key, text, split, gold, position) VALUES (?, ?, ?, ?, ?)")
+            var done = 0
+            for item in dataset.pool + dataset.test {
+                try insert.execute(arguments: [item.key, item.text, item.split.rawValue, item.gold, item.position])
+                done += 1
+                if done % 5_000 == 0 { progress?(done, total) }
+            }
+            try db.execute(
+                sql: "INSERT INTO meta (key, value) VALUES ('name', ?), ('createdAt', ?), ('imflVersion', ?)",
+                arguments: [name, ISO8601DateFormatter().string(from: Date()), IMFL.version])
+        }
+        progress?(total, total)
+        // A rollback-journal file with no -wal/-shm companions: one self-contained file.
+        try queue.close()
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import TOMLKit
+
+extension SessionConfig {
+    /// Parses and validates a session.toml.
+    /// - Parameter path: used in error messages only.
+    /// - Throws: `SessionError.config` naming the file, the line when the TOML itself is
+    ///   malformed, and the offending key.
+    public static func parse(_ text: String, path: String) throws -> SessionConfig {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw SessionError.config(path: path, line: error.source.begin.line, message: error.description)
+        }
+        var decoder = TOMLDecoder()
+        decoder.strictDecoding = true
+        let config: SessionConfig
+        do {
+            config = try decoder.decode(SessionConfig.self, from: table)
+        } catch let error as UnexpectedKeysError {
+            let keys = error.keys.values.map { path in path.map(\.stringValue).joined(separator: ".") }.sorted()
+            throw SessionError.config(path: path, line: nil, message: "unknown key\(keys.count == 1 ? "" : "s") \(keys.joined(separator: ", "))")
+        } catch let error as DecodingError {
+            throw SessionError.config(path: path, line: nil, message: Self.describe(error, in: table))
+        }
+        try config.validate(path: path)
+        return config
+    }
+
+    /// Reads and parses a session.toml file.
+    public static func load(path: String) throws -> SessionConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SessionError.config(path: path, line: nil, message: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SessionError.config(path: path, line: nil, message: "not valid UTF-8")
+        }
+        return try parse(text, path: path)
+    }
+
+    /// Checks values that TOML types alone cannot: ranges and the label set.
+    public func validate(path: String) throws {
+        func fail(_ message: String) -> SessionError { .config(path: path, line: nil, message: message) }
+        if task.labels.count < 2 { throw fail("task.labels: at least 2 labels are needed, found \(task.labels.count)") }
+        if Set(task.labels).count != task.labels.count { throw fail("task.labels: a label is listed twice") }
+        if task.labels.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw fail("task.labels: a label is empty")
+        }
+        if budget.total < 1 { throw fail("budget.total must be at least 1, got \(budget.total)") }
+        if !(budget.humanShare > 0 && budget.humanShare <= 1) {
+            throw fail("budget.human_share must be in (0, 1], got \(budget.humanShare)")
+        }
+        if budget.rounds < 1 { throw fail("budget.rounds must be at least 1, got \(budget.rounds)") }
+        if !["decay", "equal", "single"].contains(budget.schedule) {
+            throw fail("budget.schedule must be decay, equal or single, got \"\(budget.schedule)\"")
+        }
+        if !(budget.decay > 0 && budget.decay <= 1) { throw fail("budget.decay must be in (0, 1], got \(budget.decay)") }
+        if query.subsampleFactor < 1 { throw fail("query.subsample_factor must be at least 1") }
+        if retrieval.k < 0 { throw fail("retrieval.k must not be negative") }
+        if !["similar", "random", "none"].contains(retrieval.mode) {
+            throw fail("retrieval.mode must be similar, random or none, got \"\(retrieval.mode)\"")
+        }
+        if !["grammar", "json_schema", "none"].contains(llm.constraint) {
+            throw fail("llm.constraint must be grammar, json_schema or none, got \"\(llm.constraint)\"")
+        }
+        if llm.concurrency < 1 { throw fail("llm.concurrency must be at least 1") }
+        if llm.endpoint != "local" && llm.endpoint != "off" && URL(string: llm.endpoint)?.scheme == nil {
+            throw fail("llm.endpoint must be \"local\", \"off\" or an http(s) URL, got \"\(llm.endpoint)\"")
+        }
+    }
+
+    private static func describe(_ error: DecodingError, in table: TOMLTable) -> String {
+        func keyPath(_ context: DecodingError.Context) -> String {
+            context.codingPath.map(\.stringValue).joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            var names = context.codingPath.map(\.stringValue)
+            if names.last != key.stringValue { names.append(key.stringValue) }
+            // TOMLKit reports a value of the wrong type as a missing key; tell them apart.
+            var node: TOMLValueConvertible? = table
+            for name in names { node = node?.table?[name] }
+            if let node {
+                return "\(names.joined(separator: ".")): wrong type (found \(Self.article(node.type)))"
+            }
+            return "missing key \(names.joined(separator: "."))"
+        case .typeMismatch(let type, let context):
+            return "\(keyPath(context)): expected \(Self.typeName(type))"
+        case .valueNotFound(let type, let context):
+            return "\(keyPath(context)): expected \(Self.typeName(type))"
+        case .dataCorrupted(let context):
+            return "\(keyPath(context)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+
+    private static func article(_ type: TOMLType) -> String {
+        switch type {
+        case .int: "an integer"
+        case .array: "an array"
+        default: "a \(type.rawValue)"
+        }
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type: "an integer"
+        case is Double.Type: "a number"
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is [String].Type: "a list of strings"
+        default: "\(type)"
+        }
+    }
+}
+
+// MARK: - Writing
+
+extension SessionConfig {
+    /// The file `imfl init` writes: every setting with a comment, so the file documents itself.
+    public func renderTOML() -> String {
+        func s(_ value: String) -> String { TOMLText.quote(value) }
+        func list(_ values: [String]) -> String { "[" + values.map(s).joined(separator: ", ") + "]" }
+        var lines = [String]()
+        lines += [
+            "# imfl session settings. Every key but task.labels has a default.",
+            "",
+            "[task]",
+            "name = \(s(task.name))",
+            "# One phrase the LLM instruction uses: \"Classify <description>.\"",
+            "description = \(s(task.description))",
+            "labels = \(list(task.labels))",
+        ]
+        if let guidelines = task.guidelines { lines.append("guidelines = \(s(guidelines))") } else {
+            lines.append("# guidelines = \"guidelines.md\"   # shown with `g`, added to the LLM instruction")
+        }
+        lines += [
+            "",
+            "[budget]",
+            "total = \(budget.total)              # labels B, expert and LLM together",
+            "human_share = \(budget.humanShare)      # share of B labeled by the expert",
+            "rounds = \(budget.rounds)",
+            "schedule = \(s(budget.schedule))     # decay | equal | single",
+            "decay = \(budget.decay)            # ratio between successive expert batches",
+            "human_label_cost = \(budget.humanLabelCost)",
+            "",
+            "[query]",
+            "strategy = \(s(query.strategy))         # eeq | random | least-confidence | margin | entropy | score-difference",
+            "subsample_factor = \(query.subsampleFactor)",
+            "seed = \(query.seed)",
+            "",
+            "[retrieval]",
+            "k = \(retrieval.k)",
+            "mode = \(s(retrieval.mode))       # similar | random | none",
+            "label_diverse = \(retrieval.labelDiverse)",
+            "",
+            "[embedder]",
+            "model = \(s(embedder.model))",
+        ]
+        if let path = embedder.path { lines.append("path = \(s(path))") }
+        lines += [
+            "",
+            "[llm]",
+            "endpoint = \(s(llm.endpoint))        # local | off | https://…/v1",
+            "model = \(s(llm.model))",
+        ]
+        if let env = llm.apiKeyEnv { lines.append("api_key_env = \(s(env))") } else {
+            lines.append("# api_key_env = \"OPENAI_API_KEY\"   # the variable's name; the key stays in the environment")
+        }
+        lines += [
+            "constraint = \(s(llm.constraint))     # grammar | json_schema | none",
+            "concurrency = \(llm.concurrency)",
+            "timeout_seconds = \(llm.timeoutSeconds)",
+            "prompt_price_per_1k = \(llm.promptPricePer1k)",
+            "completion_price_per_1k = \(llm.completionPricePer1k)",
+            "",
+            "[ui]",
+            "theme = \(s(ui.theme))",
+        ]
+        if !ui.keys.isEmpty {
+            lines.append("[ui.keys]")
+            for (action, keys) in ui.keys.sorted(by: { $0.key < $1.key }) {
+                lines.append("\(TOMLText.key(action)) = \(list(keys))")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// TOML string and key quoting.
+enum TOMLText {
+    static func quote(_ value: String) -> String {
+        var out = "\""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                out += String(format: "\\u%04X", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    static func key(_ key: String) -> String {
+        let bare = key.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || $0 == "-" || $0 == "_" }
+        return bare && !key.isEmpty ? key : quote(key)
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import TOMLKit
+
+/// The settings of a session, read from `session.toml`. Every key has a default, so a file
+/// needs only the label set; unknown keys are rejected so that a typo does not silently fall
+/// back to a default.
+public struct SessionConfig: Sendable, Equatable, Codable {
+    /// What is being labeled.
+    public struct Task: Sendable, Equatable, Codable {
+        public var name: String
+        /// One sentence for the LLM's instruction, e.g. "the sentiment of a financial news sentence toward the company".
+        public var description: String
+        public var labels: [String]
+        /// Optional guidelines file, relative to the session folder; shown with `g` and put in the LLM instruction.
+        public var guidelines: String?
+
+        public init(name: String, description: String = "", labels: [String], guidelines: String? = nil) {
+            self.name = name
+            self.description = description
+            self.labels = labels
+            self.guidelines = guidelines
+        }
+    }
+
+    /// The label budget and how it is spread over rounds.
+    public struct Budget: Sendable, Equatable, Codable {
+        /// Total labels B, human and LLM together (the paper's default is 1000).
+        public var total: Int = 1000
+        /// Share of B that goes to the expert (the paper's default is 0.2).
+        public var humanShare: Double = 0.2
+        /// Rounds R.
+        public var rounds: Int = 5
+        /// `decay` (more expert labels early), `equal`, or `single`.
+        public var schedule: String = "decay"
+        /// Ratio between successive rounds' expert batches under `decay`.
+        public var decay: Double = 0.8
+        /// Cost of one expert label, in the session's currency, for the dashboard.
+        public var humanLabelCost: Double = 0
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case total, rounds, schedule, decay
+            case humanShare = "human_share"
+            case humanLabelCost = "human_label_cost"
+        }
+    }
+
+    /// How each round picks items.
+    public struct Query: Sendable, Equatable, Codable {
+        /// `eeq`, `random`, `least-confidence`, `margin`, `entropy` or `score-difference`.
+        public var strategy: String = "eeq"
+        /// EEQ's random sub-sample is this many times the round's batch.
+        public var subsampleFactor: Int = 10
+        public var seed: Int = 1
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case strategy, seed
+            case subsampleFactor = "subsample_factor"
+        }
+    }
+
+    /// Which expert labels go into an LLM prompt and beside an item in the UI.
+    public struct Retrieval: Sendable, Equatable, Codable {
+        /// Neighbours per item.
+        public var k: Int = 5
+        /// `similar` (cosine nearest), `random`, or `none` (zero-shot).
+        public var mode: String = "similar"
+        /// Take ⌈k / labels⌉ neighbours per label instead of the k nearest overall.
+        public var labelDiverse: Bool = false
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case k, mode
+            case labelDiverse = "label_diverse"
+        }
+    }
+
+    /// The sentence encoder.
+    public struct Embedder: Sendable, Equatable, Codable {
+        public var model: String = "all-MiniLM-L6-v2"
+        /// Folder with model.safetensors and vocab.txt; found automatically when empty.
+        public var path: String?
+
+        public init() {}
+    }
+
+    /// The low-fidelity annotator.
+    public struct LLM: Sendable, Equatable, Codable {
+        /// `local` (imfl's own llama.cpp server), `off`, or an OpenAI-compatible base URL.
+        public var endpoint: String = "local"
+        public var model: String = "qwen2.5-coder-1.5b-instruct-q4_k_m"
+        /// Name of the environment variable that holds the API key; the key itself never
+        /// enters the session.
+        public var apiKeyEnv: String?
+        /// `grammar` (llama.cpp), `json_schema`, or `none`.
+        public var constraint: String = "grammar"
+        public var concurrency: Int = 2
+        public var timeoutSeconds: Double = 60
+        public var promptPricePer1k: Double = 0
+        public var completionPricePer1k: Double = 0
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case endpoint, model, constraint, concurrency
+            case apiKeyEnv = "api_key_env"
+            case timeoutSeconds = "timeout_seconds"
+            case promptPricePer1k = "prompt_price_per_1k"
+            case completionPricePer1k = "completion_price_per_1k"
+        }
+    }
+
+    /// The terminal UI.
+    public struct UI: Sendable, Equatable, Codable {
+        public var theme: String = "default"
+        /// Key overrides: action name → key list, e.g. `undo = ["u", "ctrl-z"]`.
+        public var keys: [String: [String]] = [:]
+
+        public init() {}
+    }
+
+    public var task: Task
+    public var budget = Budget()
+    public var query = Query()
+    public var retrieval = Retrieval()
+    public var embedder = Embedder()
+    public var llm = LLM()
+    public var ui = UI()
+
+    public init(task: Task) {
+        self.task = task
+    }
+}
+
+// MARK: - Decoding with defaults
+
+extension SessionConfig {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        task = try c.decode(Task.self, forKey: .task)
+        budget = try c.decodeIfPresent(Budget.self, forKey: .budget) ?? Budget()
+        query = try c.decodeIfPresent(Query.self, forKey: .query) ?? Query()
+        retrieval = try c.decodeIfPresent(Retrieval.self, forKey: .retrieval) ?? Retrieval()
+        embedder = try c.decodeIfPresent(Embedder.self, forKey: .embedder) ?? Embedder()
+        llm = try c.decodeIfPresent(LLM.self, forKey: .llm) ?? LLM()
+        ui = try c.decodeIfPresent(UI.self, forKey: .ui) ?? UI()
+    }
+}
+
+extension SessionConfig.Task {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name) ?? ""
+        description = try c.decodeIfPresent(String.self, forKey: .description) ?? ""
+        labels = try c.decode([String].self, forKey: .labels)
+        guidelines = try c.decodeIfPresent(String.self, forKey: .guidelines)
+    }
+}
+
+extension SessionConfig.Budget {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        total = try c.decodeIfPresent(Int.self, forKey: .total) ?? d.total
+        humanShare = try c.decodeIfPresent(Double.self, forKey: .humanShare) ?? d.humanShare
+        rounds = try c.decodeIfPresent(Int.self, forKey: .rounds) ?? d.rounds
+        schedule = try c.decodeIfPresent(String.self, forKey: .schedule) ?? d.schedule
+        decay = try c.decodeIfPresent(Double.self, forKey: .decay) ?? d.decay
+        humanLabelCost = try c.decodeIfPresent(Double.self, forKey: .humanLabelCost) ?? d.humanLabelCost
+    }
+}
+
+extension SessionConfig.Query {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        strategy = try c.decodeIfPresent(String.self, forKey: .strategy) ?? d.strategy
+        subsampleFactor = try c.decodeIfPresent(Int.self, forKey: .subsampleFactor) ?? d.subsampleFactor
+        seed = try c.decodeIfPresent(Int.self, forKey: .seed) ?? d.seed
+    }
+}
+
+extension SessionConfig.Retrieval {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        k = try c.decodeIfPresent(Int.self, forKey: .k) ?? d.k
+        mode = try c.decodeIfPresent(String.self, forKey: .mode) ?? d.mode
+        labelDiverse = try c.decodeIfPresent(Bool.self, forKey: .labelDiverse) ?? d.labelDiverse
+    }
+}
+
+extension SessionConfig.Embedder {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decodeIfPresent(String.self, forKey: .model) ?? Self().model
+        path = try c.decodeIfPresent(String.self, forKey: .path)
+    }
+}
+
+extension SessionConfig.LLM {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = Self()
+        endpoint = try c.decodeIfPresent(String.self, forKey: .endpoint) ?? d.endpoint
+        model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
+        apiKeyEnv = try c.decodeIfPresent(String.self, forKey: .apiKeyEnv)
+        constraint = try c.decodeIfPresent(String.self, forKey: .constraint) ?? d.constraint
+        concurrency = try c.decodeIfPresent(Int.self, forKey: .concurrency) ?? d.concurrency
+        timeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? d.timeoutSeconds
+        promptPricePer1k = try c.decodeIfPresent(Double.self, forKey: .promptPricePer1k) ?? d.promptPricePer1k
+        completionPricePer1k = try c.decodeIfPresent(Double.self, forKey: .completionPricePer1k) ?? d.completionPricePer1k
+    }
+}
+
+extension SessionConfig.UI {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        theme = try c.decodeIfPresent(String.self, forKey: .theme) ?? Self().theme
+        keys = try c.decodeIfPresent([String: [String]].self, forKey: .keys) ?? [:]
+    }
+}

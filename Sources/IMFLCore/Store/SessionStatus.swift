@@ -1,0 +1,74 @@
+import Foundation
+import GRDB
+
+/// The figures `imfl status` prints and the dashboard shows: what has been labeled, by whom,
+/// against the budget, and what the LLM has cost.
+public struct SessionStatus: Sendable, Equatable {
+    public var poolItems: Int
+    public var testItems: Int
+    public var labels: [String]
+    /// Labeled pool items per source.
+    public var bySource: [LabelSource: Int]
+    /// Labeled pool items per label and source.
+    public var byLabel: [String: [LabelSource: Int]]
+    public var roundsDone: Int
+    public var roundsPlanned: Int
+    /// Expert labels (first-hand and overrides) against the expert budget.
+    public var humanUsed: Int
+    public var humanBudget: Int
+    public var llmUsed: Int
+    public var llmBudget: Int
+    public var llmCalls: Int
+    public var llmErrors: Int
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var llmCost: Double
+    public var humanCost: Double
+    /// Latest macro-F1 on the test split, if a round has been evaluated.
+    public var latestMacroF1: Double?
+
+    /// Computes the status of an open session.
+    public static func compute(_ session: Session) throws -> SessionStatus {
+        let db = session.database
+        let config = session.config
+        let current = try db.currentLabels()
+        let poolIDs = Set(try db.items(split: .pool).compactMap(\.id))
+        var bySource = [LabelSource: Int]()
+        var byLabel = [String: [LabelSource: Int]]()
+        for (itemId, label) in current where poolIDs.contains(itemId) {
+            bySource[label.source, default: 0] += 1
+            byLabel[label.label, default: [:]][label.source, default: 0] += 1
+        }
+        let rounds = try db.rounds()
+        let calls = try db.reader.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS calls, COUNT(error) AS errors,
+                       COALESCE(SUM(promptTokens), 0) AS prompt, COALESCE(SUM(completionTokens), 0) AS completion,
+                       COALESCE(SUM(cost), 0) AS cost
+                FROM llmCall
+                """)!
+        }
+        let humanBudget = Int((Double(config.budget.total) * config.budget.humanShare).rounded())
+        let humanUsed = (bySource[.human] ?? 0) + (bySource[.override] ?? 0)
+        let latest = try db.metrics().filter { $0.name == "macro_f1" }.max(by: { $0.round < $1.round })
+        return SessionStatus(
+            poolItems: poolIDs.count,
+            testItems: try db.itemCount(split: .test),
+            labels: try db.labels(),
+            bySource: bySource,
+            byLabel: byLabel,
+            roundsDone: rounds.filter { $0.status == .done }.count,
+            roundsPlanned: config.budget.rounds,
+            humanUsed: humanUsed,
+            humanBudget: humanBudget,
+            llmUsed: (bySource[.llm] ?? 0) + (bySource[.override] ?? 0),
+            llmBudget: config.budget.total - humanBudget,
+            llmCalls: calls["calls"],
+            llmErrors: calls["errors"],
+            promptTokens: calls["prompt"],
+            completionTokens: calls["completion"],
+            llmCost: calls["cost"],
+            humanCost: Double(humanUsed) * config.budget.humanLabelCost,
+            latestMacroF1: latest?.value)
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import Foundation
+import IMFLCore
+
+/// `imfl init`: creates a session folder from a pool file and a test file.
+struct Init: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a session from a pool file and a labeled test file (JSONL or CSV).",
+        discussion: """
+            JSONL lines are {"id", "text", "label"} objects (id and label optional in the pool). \
+            CSV files need a header row. Nothing is created when a file has a problem: every \
+            problem is listed with its file and line.
+            """)
+
+    @Argument(help: "The session folder to create, e.g. sessions/fpb.")
+    var folder: String
+
+    @Option(help: "The unlabeled pool (JSONL or CSV).")
+    var pool: String
+
+    @Option(help: "The labeled test split used for F1 (JSONL or CSV).")
+    var test: String
+
+    @Option(help: "The label set, comma-separated, in key order (default: the test file's labels, sorted).")
+    var labels: String?
+
+    @Option(help: "Read the files as jsonl or csv (default: from the file extension).")
+    var format: DatasetFormatArgument?
+
+    @Option(help: "CSV column holding the text.")
+    var textColumn = "text"
+
+    @Option(help: "CSV column holding the label.")
+    var labelColumn = "label"
+
+    @Option(help: "CSV column holding the id (default: <file>-<line>).")
+    var idColumn = "id"
+
+    @Option(help: "A phrase for the LLM instruction: \"Classify <description>.\"")
+    var description = ""
+
+    @Option(help: "Total label budget B, expert and LLM together.")
+    var budget = 1000
+
+    @Option(help: "Share of the budget labeled by the expert.")
+    var humanShare = 0.2
+
+    @Option(help: "Number of rounds R.")
+    var rounds = 5
+
+    @Option(help: "LLM endpoint: local, off, or an OpenAI-compatible base URL.")
+    var llm = "local"
+
+    func validate() throws {
+        if let labels, labels.split(separator: ",").count < 2 {
+            throw ValidationError("--labels needs at least 2 labels, comma-separated")
+        }
+    }
+
+    func run() async throws {
+        let labelList = labels.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        let source = DatasetSource(
+            poolPath: pool, testPath: test, format: format?.format,
+            columns: CSVColumns(id: idColumn, text: textColumn, label: labelColumn))
+        let dataset: DatasetImport
+        do {
+            dataset = try DatasetImport.load(source, labels: labelList)
+        } catch let error as DatasetError {
+            printError("imfl init: refused, nothing was created:\n\(error)")
+            throw ExitCode(65)
+        }
+        for warning in dataset.warnings.prefix(10) { printError("warning: \(warning)") }
+        if dataset.warnings.count > 10 { printError("warning: … and \(dataset.warnings.count - 10) more") }
+
+        var config = SessionConfig(task: .init(
+            name: URL(fileURLWithPath: folder).lastPathComponent, description: description, labels: dataset.labels))
+        config.budget.total = budget
+        config.budget.humanShare = humanShare
+        config.budget.rounds = rounds
+        config.llm.endpoint = llm
+        try config.validate(path: "options")
+
+        let bar = ProgressBar("importing")
+        let path = try Session.create(at: folder, config: config, dataset: dataset) { done, total in
+            bar.update(done, of: total)
+        }
+        print("created \(path): \(dataset.pool.count) pool items, \(dataset.test.count) test items, \(dataset.labels.count) labels (\(dataset.labels.joined(separator: ", ")))")
+    }
+}
+
+/// `--format` values.
+enum DatasetFormatArgument: String, ExpressibleByArgument, CaseIterable {
+    case jsonl, csv
+    var format: DatasetFormat { DatasetFormat(rawValue: rawValue)! }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import IMFLCore
+
+/// `imfl status`: what a session holds and how far it has come. Opens the session read-only,
+/// so it works while the session is being labeled elsewhere.
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a session's items, labels per source and label, rounds and budget.")
+
+    @Argument(help: "The session folder.")
+    var folder: String
+
+    func run() async throws {
+        let session = try Session.open(folder, access: .readOnly)
+        let status = try SessionStatus.compute(session)
+        print(Self.render(status, name: session.config.task.name))
+    }
+
+    static func render(_ s: SessionStatus, name: String) -> String {
+        var lines = [String]()
+        lines.append("session \(name)")
+        lines.append("  items     \(s.poolItems) pool, \(s.testItems) test")
+        lines.append("  labels    \(s.labels.count): \(s.labels.joined(separator: ", "))")
+        lines.append("  rounds    \(s.roundsDone) of \(s.roundsPlanned) done")
+        lines.append("  budget    expert \(s.humanUsed)/\(s.humanBudget), LLM \(s.llmUsed)/\(s.llmBudget)")
+        let sources = LabelSource.allCases.filter { $0 != .model }
+        let labeled = sources.reduce(0) { $0 + (s.bySource[$1] ?? 0) }
+        lines.append("  labeled   \(labeled) of \(s.poolItems) pool items: " + sources.map { "\($0.rawValue) \(s.bySource[$0] ?? 0)" }.joined(separator: ", "))
+        if labeled > 0 {
+            let width = max(5, s.labels.map(\.count).max() ?? 5)
+            lines.append("    " + "label".padding(toLength: width, withPad: " ", startingAt: 0) + sources.map { $0.rawValue.leftPadded(9) }.joined())
+            for label in s.labels {
+                let counts = s.byLabel[label] ?? [:]
+                lines.append("    " + label.padding(toLength: width, withPad: " ", startingAt: 0) + sources.map { String(counts[$0] ?? 0).leftPadded(9) }.joined())
+            }
+        }
+        lines.append("  LLM       \(s.llmCalls) calls, \(s.llmErrors) errors, \(s.promptTokens) prompt + \(s.completionTokens) completion tokens, cost \(String(format: "%.4f", s.llmCost))")
+        lines.append("  expert    cost \(String(format: "%.2f", s.humanCost))")
+        if let f1 = s.latestMacroF1 { lines.append("  macro-F1  \(String(format: "%.2f", f1 * 100)) (latest round)") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
