@@ -57,7 +57,10 @@ let package = Package(
         .testTarget(name: "IMFLNumericsTests", dependencies: ["IMFLNumerics"]),
         .testTarget(name: "IMFLCoreTests", dependencies: ["IMFLCore", "IMFLNumerics"]),
         .testTarget(name: "IMFLTerminalTests", dependencies: ["IMFLTerminal"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["IMFLCore"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["IMFLCore", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
