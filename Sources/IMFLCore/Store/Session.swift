@@ -32,6 +32,17 @@ public final class Session: Sendable {
     public var configPath: String { Self.path(folder, Self.configFile) }
     public var databasePath: String { Self.path(folder, Self.databaseFile) }
 
+    /// The guidelines text named in session.toml, or nil when there is none.
+    /// - Throws: when the file is named but cannot be read.
+    public func guidelines() throws -> String? {
+        guard let name = config.task.guidelines else { return nil }
+        let path = Self.path(folder, name)
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw SessionError.config(path: configPath, line: nil, message: "task.guidelines: cannot read \(path)")
+        }
+        return text
+    }
+
     static func path(_ folder: String, _ file: String) -> String {
         URL(fileURLWithPath: folder).appendingPathComponent(file).path
     }
@@ -63,8 +74,9 @@ public final class Session: Sendable {
     /// complete, so an interrupted or failed `imfl init` leaves nothing behind.
     /// - Throws: `SessionError.alreadyExists` when `folder` holds anything.
     @discardableResult
+    /// - Parameter files: further files to place in the folder (e.g. the guidelines), by name.
     public static func create(
-        at folder: String, config: SessionConfig, dataset: DatasetImport,
+        at folder: String, config: SessionConfig, dataset: DatasetImport, files: [String: Data] = [:],
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> String {
         let fm = FileManager.default
@@ -83,6 +95,9 @@ public final class Session: Sendable {
         do {
             try config.renderTOML().write(
                 to: staging.appendingPathComponent(configFile), atomically: true, encoding: .utf8)
+            for (name, data) in files {
+                try data.write(to: staging.appendingPathComponent(name))
+            }
             try writeDatabase(
                 path: staging.appendingPathComponent(databaseFile).path, dataset: dataset,
                 name: config.task.name, progress: progress)

@@ -39,6 +39,9 @@ struct Init: AsyncParsableCommand {
     @Option(help: "A phrase for the LLM instruction: \"Classify <description>.\"")
     var description = ""
 
+    @Option(help: "A guidelines file for the expert and the LLM; copied into the session as guidelines.md.")
+    var guidelines: String?
+
     @Option(help: "Total label budget B, expert and LLM together.")
     var budget = 1000
 
@@ -79,9 +82,18 @@ struct Init: AsyncParsableCommand {
         config.budget.rounds = rounds
         config.llm.endpoint = llm
         try config.validate(path: "options")
+        var files = [String: Data]()
+        if let guidelines {
+            guard let data = FileManager.default.contents(atPath: guidelines), String(data: data, encoding: .utf8) != nil else {
+                printError("imfl init: refused, nothing was created:\n\(guidelines): cannot read the file as UTF-8 text")
+                throw ExitCode(65)
+            }
+            files["guidelines.md"] = data
+            config.task.guidelines = "guidelines.md"
+        }
 
         let bar = ProgressBar("importing")
-        let path = try Session.create(at: folder, config: config, dataset: dataset) { done, total in
+        let path = try Session.create(at: folder, config: config, dataset: dataset, files: files) { done, total in
             bar.update(done, of: total)
         }
         print("created \(path): \(dataset.pool.count) pool items, \(dataset.test.count) test items, \(dataset.labels.count) labels (\(dataset.labels.joined(separator: ", ")))")
