@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+/// The command line as a user meets it: real files, the built binary, exit codes and output.
+@Suite struct CLITests {
+    static let binary = IMFLBinary.available
+
+    @Test(.enabled(if: binary, "needs the imfl executable built beside the tests"),
+          .enabled(if: SharedData.available("fpb_50agree"), "needs ../shared/data/fpb_50agree"))
+    func financialPhraseBankImportsAndRoundTrips() throws {
+        // Given the FPB-50agree pool and test files
+        let scratch = try Scratch()
+        let folder = scratch.path("fpb")
+        let created = try IMFLBinary.run(["init", folder, "--pool", SharedData.path("fpb_50agree", "pool.jsonl"),
+                                          "--test", SharedData.path("fpb_50agree", "test.jsonl")])
+        #expect(created.status == 0, "\(created.stderr)")
+        // Then status shows the pool, the test split and the three labels
+        let status = try IMFLBinary.run(["status", folder])
+        #expect(status.stdout.contains("items     3876 pool, 970 test"))
+        #expect(status.stdout.contains("labels    3: negative, neutral, positive"))
+        // And an export (empty so far) is written without error
+        let export = try IMFLBinary.run(["export", folder, "--format", "csv"])
+        #expect(export.status == 0)
+        #expect(export.stdout.hasPrefix("id,text,label,source,round,confidence,reviewed"))
+    }
+
+    @Test(.enabled(if: binary, "needs the imfl executable built beside the tests"))
+    func aRefusedImportExitsNonZeroAndCreatesNothing() throws {
+        // Given a pool with a duplicate id and an empty text
+        let scratch = try Scratch()
+        let pool = try scratch.write("pool.jsonl", """
+            {"id": "a", "text": "one"}
+            {"id": "a", "text": "two"}
+            {"id": "b", "text": ""}
+            """)
+        let test = try scratch.write("test.jsonl", #"{"text": "x", "label": "yes"}"# + "\n" + #"{"text": "y", "label": "no"}"#)
+        // When imfl init runs
+        let result = try IMFLBinary.run(["init", scratch.path("s"), "--pool", pool, "--test", test])
+        // Then it exits 65, names each problem with file and line, and leaves no folder
+        #expect(result.status == 65)
+        #expect(result.stderr == """
+            imfl init: refused, nothing was created:
+            \(pool):2: duplicate id "a" (first at line 1)
+            \(pool):3: empty text
+
+            """)
+        #expect(!FileManager.default.fileExists(atPath: scratch.path("s")))
+    }
+
+    @Test(.enabled(if: binary, "needs the imfl executable built beside the tests"))
+    func aSessionOpenForWritingNamesTheHolder() throws {
+        // Given a session held open by a writer
+        let scratch = try Scratch()
+        let pool = try scratch.write("pool.jsonl", (1...5).map { #"{"text": "item \#($0)"}"# }.joined(separator: "\n"))
+        let test = try scratch.write("test.jsonl", #"{"text": "x", "label": "yes"}"# + "\n" + #"{"text": "y", "label": "no"}"#)
+        let folder = scratch.path("s")
+        try #require(try IMFLBinary.run(["init", folder, "--pool", pool, "--test", test]).status == 0)
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: IMFLBinary.path)
+        holder.arguments = ["durability-probe", folder, "--count", "100000000"]
+        holder.standardOutput = FileHandle.nullDevice
+        try holder.run()
+        defer { holder.terminate(); holder.waitUntilExit() }
+        usleep(300_000)
+        // When a second writer opens it
+        let second = try IMFLBinary.run(["durability-probe", folder, "--count", "1"])
+        // Then it is refused with the holder's PID, while status still reads it
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("session is open in process \(holder.processIdentifier)"))
+        #expect(try IMFLBinary.run(["status", folder]).status == 0)
+    }
+
+    @Test(.enabled(if: binary, "needs the imfl executable built beside the tests"))
+    func exportRejectsAnUnknownSource() throws {
+        let result = try IMFLBinary.run(["export", "/nonexistent", "--source", "human,robot"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("unknown source \"robot\"; use human, llm or override"))
+    }
+}
