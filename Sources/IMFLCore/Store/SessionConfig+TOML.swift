@@ -139,21 +139,21 @@ extension SessionConfig {
         lines += [
             "",
             "[budget]",
-            "total = \(budget.total)              # labels B, expert and LLM together",
-            "human_share = \(budget.humanShare)      # share of B labeled by the expert",
+            "total = \(budget.total)".commented("labels B, expert and LLM together"),
+            "human_share = \(budget.humanShare)".commented("share of B labeled by the expert"),
             "rounds = \(budget.rounds)",
-            "schedule = \(s(budget.schedule))     # decay | equal | single",
-            "decay = \(budget.decay)            # ratio between successive expert batches",
+            "schedule = \(s(budget.schedule))".commented("decay | equal | single"),
+            "decay = \(budget.decay)".commented("ratio between successive expert batches"),
             "human_label_cost = \(budget.humanLabelCost)",
             "",
             "[query]",
-            "strategy = \(s(query.strategy))         # eeq | random | least-confidence | margin | entropy | score-difference",
+            "strategy = \(s(query.strategy))".commented("eeq | random | least-confidence | margin | entropy | score-difference"),
             "subsample_factor = \(query.subsampleFactor)",
             "seed = \(query.seed)",
             "",
             "[retrieval]",
             "k = \(retrieval.k)",
-            "mode = \(s(retrieval.mode))       # similar | random | none",
+            "mode = \(s(retrieval.mode))".commented("similar | random | none"),
             "label_diverse = \(retrieval.labelDiverse)",
             "",
             "[embedder]",
@@ -163,14 +163,14 @@ extension SessionConfig {
         lines += [
             "",
             "[llm]",
-            "endpoint = \(s(llm.endpoint))        # local | off | https://…/v1",
+            "endpoint = \(s(llm.endpoint))".commented("local | off | https://…/v1"),
             "model = \(s(llm.model))",
         ]
         if let env = llm.apiKeyEnv { lines.append("api_key_env = \(s(env))") } else {
             lines.append("# api_key_env = \"OPENAI_API_KEY\"   # the variable's name; the key stays in the environment")
         }
         lines += [
-            "constraint = \(s(llm.constraint))     # grammar | json_schema | none",
+            "constraint = \(s(llm.constraint))".commented("grammar | json_schema | none"),
             "concurrency = \(llm.concurrency)",
             "timeout_seconds = \(llm.timeoutSeconds)",
             "prompt_price_per_1k = \(llm.promptPricePer1k)",
@@ -186,6 +186,13 @@ extension SessionConfig {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    /// The line with a trailing comment aligned at column 27.
+    fileprivate func commented(_ comment: String) -> String {
+        padding(toLength: Swift.max(count + 1, 26), withPad: " ", startingAt: 0) + "# " + comment
     }
 }
 
