@@ -6,3 +6,22 @@ public enum BLAS {
     /// Sets the number of threads OpenBLAS may use for one call.
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 }
+
+extension BLAS {
+    /// `y = A · x` for a row-major `rows × cols` matrix `A`: one query scored against rows.
+    public static func multiply(
+        rows: Int, cols: Int, a: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(cols), 1, a, Int32(cols), x, 1, 0, y, 1)
+    }
+
+    /// `C = A · Bᵀ` with `A` `m × k`, `B` `n × k` and `C` `m × n`, all row-major and dense:
+    /// queries scored against rows in one product.
+    public static func multiplyTransposed(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, CblasNoTrans, CblasTrans, Int32(m), Int32(n), Int32(k),
+            1, a, Int32(k), b, Int32(k), 0, c, Int32(n))
+    }
+}

@@ -13,6 +13,7 @@ struct IMFLCommand: AsyncParsableCommand {
             Status.self,
             Export.self,
             Bench.self,
+            Embed.self,
             DurabilityProbe.self,
         ]
     )
