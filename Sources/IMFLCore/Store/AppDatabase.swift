@@ -128,7 +128,7 @@ extension AppDatabase {
             let statement = try db.makeStatement(
                 sql: "INSERT OR REPLACE INTO embedding (itemId, model, vector) VALUES (?, ?, ?)")
             for (row, itemId) in itemIds.enumerated() {
-                let blob = VectorCoding.encode(vectors.values[row * vectors.cols ..< (row + 1) * vectors.cols])
+                let blob = VectorBlob.encode(vectors.values[row * vectors.cols ..< (row + 1) * vectors.cols])
                 try statement.execute(arguments: [itemId, model, blob])
             }
         }
@@ -229,26 +229,22 @@ extension AppDatabase {
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT itemId, vector FROM embedding WHERE model = ? ORDER BY itemId",
                 arguments: [model])
-            var byItem = [Int64: Int]()
             var ids = [Int64]()
-            var values = [Float]()
-            var dimension = 0
+            var blobs = [Data]()
             while let row = try rows.next() {
-                let itemId: Int64 = row["itemId"]
-                let blob: Data = row["vector"]
-                let count = blob.count / MemoryLayout<Float>.size
-                if dimension == 0 { dimension = count }
-                guard count == dimension else {
-                    throw SessionError.schema("embedding of item \(itemId) has \(count) values, expected \(dimension)")
-                }
-                byItem[itemId] = ids.count
-                ids.append(itemId)
-                VectorCoding.decode(blob, into: &values)
+                ids.append(row["itemId"])
+                blobs.append(row["vector"])
             }
-            guard let wanted = itemIds else {
-                return (ids, Matrix(rows: ids.count, cols: dimension, values: values))
+            let dimension = (blobs.first?.count ?? 0) / MemoryLayout<Float>.size
+            let all: Matrix
+            do {
+                all = try VectorBlob.decode(blobs, dimension: dimension)
+            } catch let error as VectorBlobError {
+                throw SessionError.schema("embedding of item \(ids[error.index]) under \(model): \(error.byteCount) bytes, expected \(dimension * 4)")
             }
-            let all = Matrix(rows: ids.count, cols: dimension, values: values)
+            guard let wanted = itemIds else { return (ids, all) }
+            var byItem = [Int64: Int](minimumCapacity: ids.count)
+            for (row, id) in ids.enumerated() { byItem[id] = row }
             let present = wanted.filter { byItem[$0] != nil }
             return (present, all.rows(present.map { byItem[$0]! }))
         }

@@ -3,22 +3,28 @@ import Foundation
 import IMFLCore
 import IMFLNumerics
 
-/// `imfl embed --in texts.jsonl --out vectors.jsonl`: Sentence-BERT vectors for any texts,
-/// so they can be reused elsewhere or checked against sentence-transformers.
+/// `imfl embed FOLDER` fills a session's embedding cache; `imfl embed --in texts.jsonl --out
+/// vectors.jsonl` gives Sentence-BERT vectors for any texts, so they can be reused elsewhere or
+/// checked against sentence-transformers.
 struct Embed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Embed texts with all-MiniLM-L6-v2 (384-d, unit length).",
         discussion: """
-            Reads one {"id", "text"} JSON object per line and writes one {"id", "embedding"} \
-            line per text, in the same order.
+            With a session folder, embeds every item that has no vector yet, committing each \
+            batch, so an interrupted run resumes where it stopped. With --in and --out, reads \
+            one {"id", "text"} JSON object per line and writes one {"id", "embedding"} line per \
+            text, in the same order.
             """
     )
 
+    @Argument(help: "A session folder whose items to embed.")
+    var folder: String?
+
     @Option(name: [.customLong("in")], help: "JSONL file of {\"id\", \"text\"} lines.")
-    var input: String
+    var input: String?
 
     @Option(name: [.customLong("out")], help: "JSONL file to write {\"id\", \"embedding\"} lines to.")
-    var output: String
+    var output: String?
 
     @Option(help: "Directory holding model.safetensors and vocab.txt (default: IMFL_MINILM_DIR, then imfl's venv).")
     var model: String?
@@ -28,9 +34,16 @@ struct Embed: AsyncParsableCommand {
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        switch (folder, input, output) {
+        case (.some, nil, nil), (nil, .some, .some): break
+        case (.some, _, _): throw ValidationError("give either a session folder or --in and --out, not both")
+        default: throw ValidationError("give a session folder, or both --in and --out")
+        }
     }
 
     func run() async throws {
+        if let folder { return try embedSession(folder) }
+        guard let input, let output else { return }
         do {
             let records = try EmbeddingJSONL.readTexts(URL(fileURLWithPath: input))
             let embedder = try MiniLMEmbedder(modelDirectory: model)
@@ -49,5 +62,26 @@ struct Embed: AsyncParsableCommand {
         } catch let error as CustomStringConvertible & Error {
             throw ValidationError(error.description)
         }
+    }
+}
+
+extension Embed {
+    /// Embeds a session's missing items with a progress bar.
+    func embedSession(_ folder: String) throws {
+        let session = try Session.open(folder)
+        let embedder: MiniLMEmbedder
+        do {
+            embedder = try MiniLMEmbedder(modelDirectory: model ?? session.config.embedder.path)
+        } catch let error as CustomStringConvertible & Error {
+            throw ValidationError(error.description)
+        }
+        let job = SessionEmbedding(database: session.database, embedder: embedder, batchSize: batchSize)
+        let bar = ProgressBar("embedding")
+        let started = Date()
+        let count = try job.run { done, total in bar.update(done, of: total) }
+        let seconds = Date().timeIntervalSince(started)
+        print(count == 0
+              ? "every item of \(folder) already has a vector (\(embedder.modelID))"
+              : "embedded \(count) items in \(String(format: "%.1f", seconds)) s (\(embedder.modelID))")
     }
 }
