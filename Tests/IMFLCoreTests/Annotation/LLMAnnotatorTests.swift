@@ -113,7 +113,8 @@ struct LLMAnnotatorTests {
         let request = AnnotationRequest(itemID: 1, text: "item", examples: examples)
         let prompt = PromptBuilder(task: "t", labels: Self.labels)
         let three = LLMAnnotator(client: client, prompt: prompt, options: .init(k: 3)).chatRequest(for: request)
-        #expect(three.messages.count == 1 + 2 * 3 + 1)
+        let expectedCount = 8  // instruction, three example pairs, the item
+        #expect(three.messages.count == expectedCount)
         #expect(three.messages[1].content.contains("example 4"))
         #expect(three.messages[5].content.contains("example 6"))
         let zero = LLMAnnotator(client: client, prompt: prompt, options: .init(zeroShot: true)).chatRequest(for: request)
