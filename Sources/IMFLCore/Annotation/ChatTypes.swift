@@ -14,6 +14,9 @@ public struct ChatMessage: Sendable, Hashable, Codable {
 }
 
 /// How the answer is constrained to the label set.
+///
+/// `logit_bias` is not offered: it needs the token ids of each label in the endpoint's own
+/// tokenizer, which imfl cannot know for a remote model; `json_schema` covers those endpoints.
 public enum LabelConstraintMode: String, Sendable, Hashable, Codable, CaseIterable {
     /// A GBNF grammar in the request's `grammar` field (llama.cpp servers).
     case grammar
