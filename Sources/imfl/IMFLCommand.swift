@@ -15,6 +15,7 @@ struct IMFLCommand: AsyncParsableCommand {
             Bench.self,
             Embed.self,
             DurabilityProbe.self,
+            LLM.self,
         ]
     )
 }

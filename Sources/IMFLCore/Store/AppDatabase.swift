@@ -17,6 +17,9 @@ public final class AppDatabase: Sendable {
         try Schema.migrator.migrate(dbWriter)
     }
 
+    /// The writer, for extensions of this type in other files.
+    var writer: any DatabaseWriter { dbWriter }
+
     /// Read-only access for views and exports.
     public var reader: any DatabaseReader { dbWriter }
 
@@ -149,22 +152,6 @@ extension AppDatabase {
         }
     }
 
-    /// Logs one LLM request.
-    public func logLLMCall(_ call: LLMCallRecord) throws {
-        try dbWriter.write { db in
-            var call = call
-            try call.insert(db)
-        }
-    }
-
-    /// Stores an LLM answer under its cache key.
-    public func cacheLLMResponse(key: String, response: String) throws {
-        try dbWriter.write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO llmCache (key, response, createdAt) VALUES (?, ?, ?)",
-                arguments: [key, response, Date()])
-        }
-    }
 }
 
 // MARK: - Database Access: Reads
@@ -256,13 +243,6 @@ extension AppDatabase {
             var request = Item.filter(sql: "id NOT IN (SELECT itemId FROM embedding WHERE model = ?)", arguments: [model])
             if let split { request = request.filter(Item.Columns.split == split.rawValue) }
             return try request.order(Item.Columns.split, Item.Columns.position).fetchAll(db)
-        }
-    }
-
-    /// A cached LLM answer.
-    public func cachedLLMResponse(key: String) throws -> String? {
-        try reader.read { db in
-            try String.fetchOne(db, sql: "SELECT response FROM llmCache WHERE key = ?", arguments: [key])
         }
     }
 

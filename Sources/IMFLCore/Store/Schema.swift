@@ -89,18 +89,21 @@ enum Schema {
                 t.primaryKey(["itemId", "model"])
             }
 
+            // One row per LLM request. Prompts are not stored (they would copy the items'
+            // text many times over); their hash, which is also the answer-cache key, is.
             try db.create(table: "llmCall") { t in
                 t.autoIncrementedPrimaryKey("id")
                 t.column("itemId", .integer).references("item", onDelete: .setNull)
-                t.column("promptHash", .text).notNull()
                 t.column("model", .text).notNull()
-                t.column("promptTokens", .integer).notNull()
-                t.column("completionTokens", .integer).notNull()
-                t.column("latencyMs", .double).notNull()
+                t.column("promptHash", .text).notNull()
+                t.column("promptTokens", .integer)
+                t.column("completionTokens", .integer)
+                t.column("latencySeconds", .double).notNull()
                 t.column("cost", .double).notNull()
+                t.column("attempts", .integer).notNull()
                 t.column("cached", .boolean).notNull()
                 t.column("error", .text)
-                t.column("createdAt", .datetime).notNull()
+                t.column("startedAt", .datetime).notNull()
             }
 
             try db.create(table: "llmCache") { t in

@@ -20,6 +20,8 @@ public struct SessionStatus: Sendable, Equatable {
     public var llmBudget: Int
     public var llmCalls: Int
     public var llmErrors: Int
+    /// Calls answered from the session's cache, at no cost.
+    public var llmCacheHits: Int
     public var promptTokens: Int
     public var completionTokens: Int
     public var llmCost: Double
@@ -40,14 +42,7 @@ public struct SessionStatus: Sendable, Equatable {
             byLabel[label.label, default: [:]][label.source, default: 0] += 1
         }
         let rounds = try db.rounds()
-        let calls = try db.reader.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT COUNT(*) AS calls, COUNT(error) AS errors,
-                       COALESCE(SUM(promptTokens), 0) AS prompt, COALESCE(SUM(completionTokens), 0) AS completion,
-                       COALESCE(SUM(cost), 0) AS cost
-                FROM llmCall
-                """)!
-        }
+        let calls = try db.llmCallTotals()
         let humanBudget = Int((Double(config.budget.total) * config.budget.humanShare).rounded())
         let humanUsed = (bySource[.human] ?? 0) + (bySource[.override] ?? 0)
         let latest = try db.metrics().filter { $0.name == "macro_f1" }.max(by: { $0.round < $1.round })
@@ -63,11 +58,12 @@ public struct SessionStatus: Sendable, Equatable {
             humanBudget: humanBudget,
             llmUsed: (bySource[.llm] ?? 0) + (bySource[.override] ?? 0),
             llmBudget: config.budget.total - humanBudget,
-            llmCalls: calls["calls"],
-            llmErrors: calls["errors"],
-            promptTokens: calls["prompt"],
-            completionTokens: calls["completion"],
-            llmCost: calls["cost"],
+            llmCalls: calls.calls,
+            llmErrors: calls.failures,
+            llmCacheHits: calls.cacheHits,
+            promptTokens: calls.promptTokens,
+            completionTokens: calls.completionTokens,
+            llmCost: calls.cost,
             humanCost: Double(humanUsed) * config.budget.humanLabelCost,
             latestMacroF1: latest?.value)
     }

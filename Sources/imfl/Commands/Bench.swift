@@ -6,6 +6,7 @@ struct Bench: AsyncParsableCommand {
         abstract: "Measure imfl's speed: embedding, the engine's round, the LLM annotator, the UI.",
         subcommands: [
             BenchEmbed.self,
+            BenchLLM.self,
         ]
     )
 }

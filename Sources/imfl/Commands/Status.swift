@@ -35,7 +35,7 @@ struct Status: AsyncParsableCommand {
                 lines.append("    " + label.padding(toLength: width, withPad: " ", startingAt: 0) + sources.map { String(counts[$0] ?? 0).leftPadded(9) }.joined())
             }
         }
-        lines.append("  LLM       \(s.llmCalls) calls, \(s.llmErrors) errors, \(s.promptTokens) prompt + \(s.completionTokens) completion tokens, cost \(String(format: "%.4f", s.llmCost))")
+        lines.append("  LLM       \(s.llmCalls) calls, \(s.llmErrors) errors, \(s.llmCacheHits) from cache, \(s.promptTokens) prompt + \(s.completionTokens) completion tokens, cost \(String(format: "%.4f", s.llmCost))")
         lines.append("  expert    cost \(String(format: "%.2f", s.humanCost))")
         if let f1 = s.latestMacroF1 { lines.append("  macro-F1  \(String(format: "%.2f", f1 * 100)) (latest round)") }
         return lines.joined(separator: "\n")

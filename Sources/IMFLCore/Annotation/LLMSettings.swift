@@ -1,0 +1,153 @@
+import Foundation
+
+/// The `[llm]` table of session.toml: endpoint, prompt and client settings of the LLM
+/// annotator. Every key is optional; the defaults use the local llama.cpp server.
+///
+///     [llm]
+///     base_url = "https://api.openai.com/v1"   # omit for the local llama.cpp server
+///     model = "gpt-4o-mini"
+///     api_key_env = "OPENAI_API_KEY"           # the variable's NAME; the key is never stored
+///     constraint = "json_schema"               # grammar | json_schema | none
+///     k = 5                                    # retrieved examples per prompt
+///     label_diverse = false                    # ⌈k/labels⌉ examples per label
+///     zero_shot = false
+///     task = "Classify the sentiment of a sentence from financial news."
+///     guidelines_file = "guidelines.md"
+///     max_item_tokens = 256
+///     timeout_seconds = 120
+///     max_concurrency = 2
+///     max_attempts = 4
+///     prompt_price_per_1k = 0.00015
+///     completion_price_per_1k = 0.0006
+public struct LLMSettings: Sendable, Hashable, Codable {
+    /// nil: the local llama.cpp server started by imfl.
+    public var baseURL: String?
+    public var model: String
+    public var apiKeyEnv: String?
+    public var constraint: LabelConstraintMode
+    public var k: Int
+    public var labelDiverse: Bool
+    public var zeroShot: Bool
+    public var task: String
+    public var guidelinesFile: String?
+    public var maxItemTokens: Int
+    public var maxExampleTokens: Int
+    public var temperature: Double
+    public var topLogprobs: Int
+    public var timeoutSeconds: Double
+    public var connectTimeoutSeconds: Double
+    public var maxConcurrency: Int
+    public var maxAttempts: Int
+    public var backoffBaseSeconds: Double
+    public var backoffMaxSeconds: Double
+    public var breakerThreshold: Int
+    public var breakerCooldownSeconds: Double
+    public var promptPricePer1K: Double
+    public var completionPricePer1K: Double
+
+    public init(
+        baseURL: String? = nil, model: String = "local", apiKeyEnv: String? = nil,
+        constraint: LabelConstraintMode = .grammar, k: Int = 5, labelDiverse: Bool = false, zeroShot: Bool = false,
+        task: String = "Label the text.", guidelinesFile: String? = nil, maxItemTokens: Int = 256,
+        maxExampleTokens: Int = 96, temperature: Double = 0, topLogprobs: Int = 10, timeoutSeconds: Double = 120,
+        connectTimeoutSeconds: Double = 5, maxConcurrency: Int = 2, maxAttempts: Int = 4,
+        backoffBaseSeconds: Double = 0.5, backoffMaxSeconds: Double = 30, breakerThreshold: Int = 5,
+        breakerCooldownSeconds: Double = 30, promptPricePer1K: Double = 0, completionPricePer1K: Double = 0
+    ) {
+        self.baseURL = baseURL
+        self.model = model
+        self.apiKeyEnv = apiKeyEnv
+        self.constraint = constraint
+        self.k = k
+        self.labelDiverse = labelDiverse
+        self.zeroShot = zeroShot
+        self.task = task
+        self.guidelinesFile = guidelinesFile
+        self.maxItemTokens = maxItemTokens
+        self.maxExampleTokens = maxExampleTokens
+        self.temperature = temperature
+        self.topLogprobs = topLogprobs
+        self.timeoutSeconds = timeoutSeconds
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.maxConcurrency = maxConcurrency
+        self.maxAttempts = maxAttempts
+        self.backoffBaseSeconds = backoffBaseSeconds
+        self.backoffMaxSeconds = backoffMaxSeconds
+        self.breakerThreshold = breakerThreshold
+        self.breakerCooldownSeconds = breakerCooldownSeconds
+        self.promptPricePer1K = promptPricePer1K
+        self.completionPricePer1K = completionPricePer1K
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case baseURL = "base_url", model, apiKeyEnv = "api_key_env", constraint, k
+        case labelDiverse = "label_diverse", zeroShot = "zero_shot", task, guidelinesFile = "guidelines_file"
+        case maxItemTokens = "max_item_tokens", maxExampleTokens = "max_example_tokens", temperature
+        case topLogprobs = "top_logprobs", timeoutSeconds = "timeout_seconds"
+        case connectTimeoutSeconds = "connect_timeout_seconds", maxConcurrency = "max_concurrency"
+        case maxAttempts = "max_attempts", backoffBaseSeconds = "backoff_base_seconds"
+        case backoffMaxSeconds = "backoff_max_seconds", breakerThreshold = "breaker_threshold"
+        case breakerCooldownSeconds = "breaker_cooldown_seconds", promptPricePer1K = "prompt_price_per_1k"
+        case completionPricePer1K = "completion_price_per_1k"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = LLMSettings()
+        baseURL = try c.decodeIfPresent(String.self, forKey: .baseURL)
+        model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
+        apiKeyEnv = try c.decodeIfPresent(String.self, forKey: .apiKeyEnv)
+        constraint = try c.decodeIfPresent(LabelConstraintMode.self, forKey: .constraint) ?? d.constraint
+        k = try c.decodeIfPresent(Int.self, forKey: .k) ?? d.k
+        labelDiverse = try c.decodeIfPresent(Bool.self, forKey: .labelDiverse) ?? d.labelDiverse
+        zeroShot = try c.decodeIfPresent(Bool.self, forKey: .zeroShot) ?? d.zeroShot
+        task = try c.decodeIfPresent(String.self, forKey: .task) ?? d.task
+        guidelinesFile = try c.decodeIfPresent(String.self, forKey: .guidelinesFile)
+        maxItemTokens = try c.decodeIfPresent(Int.self, forKey: .maxItemTokens) ?? d.maxItemTokens
+        maxExampleTokens = try c.decodeIfPresent(Int.self, forKey: .maxExampleTokens) ?? d.maxExampleTokens
+        temperature = try c.decodeIfPresent(Double.self, forKey: .temperature) ?? d.temperature
+        topLogprobs = try c.decodeIfPresent(Int.self, forKey: .topLogprobs) ?? d.topLogprobs
+        timeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? d.timeoutSeconds
+        connectTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .connectTimeoutSeconds) ?? d.connectTimeoutSeconds
+        maxConcurrency = try c.decodeIfPresent(Int.self, forKey: .maxConcurrency) ?? d.maxConcurrency
+        maxAttempts = try c.decodeIfPresent(Int.self, forKey: .maxAttempts) ?? d.maxAttempts
+        backoffBaseSeconds = try c.decodeIfPresent(Double.self, forKey: .backoffBaseSeconds) ?? d.backoffBaseSeconds
+        backoffMaxSeconds = try c.decodeIfPresent(Double.self, forKey: .backoffMaxSeconds) ?? d.backoffMaxSeconds
+        breakerThreshold = try c.decodeIfPresent(Int.self, forKey: .breakerThreshold) ?? d.breakerThreshold
+        breakerCooldownSeconds = try c.decodeIfPresent(Double.self, forKey: .breakerCooldownSeconds) ?? d.breakerCooldownSeconds
+        promptPricePer1K = try c.decodeIfPresent(Double.self, forKey: .promptPricePer1K) ?? d.promptPricePer1K
+        completionPricePer1K = try c.decodeIfPresent(Double.self, forKey: .completionPricePer1K) ?? d.completionPricePer1K
+    }
+
+    /// Whether this session uses the local llama.cpp server (no `base_url`).
+    public var usesLocalServer: Bool { baseURL == nil }
+
+    /// The endpoint, with `baseURL` for the local server when none is configured.
+    public func endpoint(localBaseURL: String? = nil) -> ChatEndpoint {
+        ChatEndpoint(baseURL: baseURL ?? localBaseURL ?? "http://127.0.0.1:8080/v1", model: model, apiKeyVariable: apiKeyEnv)
+    }
+
+    public var clientPolicy: ChatClientPolicy {
+        ChatClientPolicy(
+            connectTimeout: .secondsDouble(connectTimeoutSeconds), requestTimeout: .secondsDouble(timeoutSeconds),
+            maxConcurrentRequests: maxConcurrency,
+            retry: RetryPolicy(
+                maxAttempts: maxAttempts, baseDelay: .secondsDouble(backoffBaseSeconds),
+                maxDelay: .secondsDouble(backoffMaxSeconds)),
+            breaker: CircuitBreakerPolicy(
+                failureThreshold: breakerThreshold, cooldown: .secondsDouble(breakerCooldownSeconds)))
+    }
+
+    public var annotatorOptions: LLMAnnotator.Options {
+        LLMAnnotator.Options(
+            k: k, zeroShot: zeroShot, constraint: constraint, temperature: temperature, topLogprobs: topLogprobs,
+            promptPricePer1K: promptPricePer1K, completionPricePer1K: completionPricePer1K)
+    }
+
+    /// The prompt builder for `labels`; `guidelines` is the text of `guidelines_file`.
+    public func promptBuilder(labels: [String], guidelines: String? = nil) -> PromptBuilder {
+        PromptBuilder(
+            task: task, labels: labels, guidelines: guidelines, constraint: constraint, maxItemTokens: maxItemTokens,
+            maxExampleTokens: maxExampleTokens)
+    }
+}

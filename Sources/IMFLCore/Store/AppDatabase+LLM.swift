@@ -1,0 +1,75 @@
+import Foundation
+import GRDB
+
+// MARK: - LLM answer cache and call log
+
+/// The session database keeps the LLM's answers, so that a rerun or a simulation never pays
+/// twice for the same prompt, and logs every call with its tokens, latency and cost.
+extension AppDatabase: AnswerCache, LLMCallLog {
+    public func cachedAnswer(forKey key: String) async throws -> CachedAnswer? {
+        let json = try await reader.read { db in
+            try String.fetchOne(db, sql: "SELECT response FROM llmCache WHERE key = ?", arguments: [key])
+        }
+        guard let json else { return nil }
+        return try? Self.cacheDecoder.decode(CachedAnswer.self, from: Data(json.utf8))
+    }
+
+    public func storeAnswer(_ answer: CachedAnswer, forKey key: String) async throws {
+        let json = String(decoding: try Self.cacheEncoder.encode(answer), as: UTF8.self)
+        try await writer.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO llmCache (key, response, createdAt) VALUES (?, ?, ?)",
+                arguments: [key, json, answer.createdAt])
+        }
+    }
+
+    public func record(_ record: LLMCallRecord) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO llmCall (itemId, model, promptHash, promptTokens, completionTokens,
+                                         latencySeconds, cost, attempts, cached, error, startedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.itemID, record.model, record.promptHash, record.promptTokens,
+                    record.completionTokens, record.latencySeconds, record.cost, record.attempts,
+                    record.cached, record.error, record.startedAt,
+                ])
+        }
+    }
+
+    /// Totals over the call log.
+    public func llmCallTotals() throws -> LLMCallTotals {
+        try reader.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS calls, COUNT(error) AS failures, COALESCE(SUM(cached), 0) AS hits,
+                       COALESCE(SUM(promptTokens), 0) AS prompt, COALESCE(SUM(completionTokens), 0) AS completion,
+                       COALESCE(SUM(cost), 0) AS cost, COALESCE(SUM(latencySeconds), 0) AS latency
+                FROM llmCall
+                """)!
+            var totals = LLMCallTotals()
+            totals.calls = row["calls"]
+            totals.failures = row["failures"]
+            totals.cacheHits = row["hits"]
+            totals.promptTokens = row["prompt"]
+            totals.completionTokens = row["completion"]
+            totals.cost = row["cost"]
+            totals.latencySeconds = row["latency"]
+            return totals
+        }
+    }
+
+    private static let cacheEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    private static let cacheDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
+}

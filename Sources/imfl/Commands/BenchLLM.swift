@@ -1,0 +1,183 @@
+import ArgumentParser
+import Foundation
+import IMFLCore
+
+/// `imfl bench llm`: the LLM annotator's throughput against a bare loop sending the same
+/// prompts to the same running server, and optionally its label accuracy zero-shot vs. with
+/// retrieved examples.
+struct BenchLLM: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "llm",
+        abstract: "LLM annotator labels/s vs. a bare HTTP loop (target ≥ 0.9×), and label accuracy.",
+        discussion: """
+            Runs against the server started by `imfl llm start` unless --base-url is given.
+            Items come from --data (a folder with test.jsonl and pool.jsonl of {"id","text","label"}),
+            by default ../shared/data/fpb_50agree when present, else built-in sentences.
+            With --neighbours (JSONL written by Benchmarks/llm/retrieve_neighbours.py: each test item
+            with its ranked expert-labeled pool neighbours) it also measures label accuracy zero-shot
+            and with k retrieved examples.
+            """)
+
+    @Option(help: "OpenAI-compatible API root; default: the local server's.")
+    var baseURL: String?
+    @Option(help: "Model name sent to the server.")
+    var model = "local"
+    @Option(help: "Folder with test.jsonl and pool.jsonl.")
+    var data: String?
+    @Option(help: "Items per throughput round.")
+    var items = 12
+    @Option(help: "Rounds over the items (each item once through each loop per round).")
+    var rounds = 2
+    @Option(help: "Retrieved examples per prompt.")
+    var k = 5
+    @Option(help: "Label constraint: grammar, json_schema or none.")
+    var constraint: String = "grammar"
+    @Option(help: "Neighbours JSONL for the accuracy measurement (skipped when absent).")
+    var neighbours: String?
+    @Option(help: "Items for the accuracy measurement.")
+    var accuracyItems = 50
+    @Flag(help: "Skip the throughput measurement.")
+    var skipThroughput = false
+
+    func validate() throws {
+        guard items > 0, rounds > 0, k >= 0, accuracyItems > 0 else {
+            throw ValidationError("--items, --rounds and --accuracy-items must be positive, --k non-negative")
+        }
+        guard LabelConstraintMode(rawValue: constraint) != nil else {
+            throw ValidationError("--constraint must be grammar, json_schema or none, not '\(constraint)'")
+        }
+    }
+
+    func run() async throws {
+        let baseURL = try await resolveBaseURL()
+        let data = try BenchData.load(folder: data)
+        let mode = LabelConstraintMode(rawValue: constraint)!
+        let client = OpenAIChatClient(
+            endpoint: ChatEndpoint(baseURL: baseURL, model: model),
+            policy: ChatClientPolicy(requestTimeout: .seconds(600), maxConcurrentRequests: 1))
+        defer { Task { try? await client.shutdown() } }
+        let prompt = PromptBuilder(task: data.task, labels: data.labels, constraint: mode)
+        print("imfl bench llm: \(baseURL), \(data.source), labels \(data.labels.joined(separator: "/")), k=\(k), constraint=\(mode.rawValue)")
+
+        if !skipThroughput {
+            let annotator = LLMAnnotator(client: client, prompt: prompt, options: .init(k: k, constraint: mode))
+            let requests = data.throughputRequests(count: items, k: k)
+            let result = try await LLMBenchmark.throughput(
+                annotator: annotator, requests: requests, rounds: rounds, progress: { print("  \($0)") })
+            print(String(format: "throughput: imfl %.3f labels/s, bare loop %.3f labels/s (%d items × %d rounds, paired, sequential)",
+                         result.imflLabelsPerSecond, result.bareLabelsPerSecond, items, rounds))
+            print(String(format: "ratio imfl/bare: %.3f (target ≥ 0.90) %@; median paired ratio %.3f",
+                         result.ratio, result.ratio >= 0.9 ? "PASS" : "FAIL", result.medianPairedRatio))
+        }
+
+        if let neighbours {
+            let items = try BenchData.loadNeighbours(path: neighbours, limit: accuracyItems)
+            for (name, options) in [
+                ("zero-shot", LLMAnnotator.Options(k: 0, zeroShot: true, constraint: mode)),
+                ("k=\(k) retrieved", LLMAnnotator.Options(k: k, constraint: mode)),
+            ] {
+                let annotator = LLMAnnotator(client: client, prompt: prompt, options: options)
+                let result = try await LLMBenchmark.accuracy(annotator: annotator, items: items) { done, total in
+                    if done % 10 == 0 || done == total { print("  \(name): \(done)/\(total)") }
+                }
+                print(String(format: "accuracy %@: %.1f%% (%d/%d, %d failed calls), %.2f s/item",
+                             name, 100 * result.accuracy, result.correct, items.count, result.failed, result.secondsPerItem))
+            }
+        }
+    }
+
+    private func resolveBaseURL() async throws -> String {
+        if let baseURL { return baseURL }
+        if case .running(let state) = await LocalLLMServer().status() { return state.baseURL }
+        LLM.printError("imfl bench llm: no local server is running; start it with `imfl llm start` or pass --base-url")
+        throw ExitCode.failure
+    }
+}
+
+/// Items for the LLM benchmark.
+struct BenchData {
+    var source: String
+    var task: String
+    var labels: [String]
+    var test: [(text: String, label: String)]
+    var pool: [(text: String, label: String)]
+
+    static func load(folder: String?) throws -> BenchData {
+        let candidate = folder ?? defaultFolder()
+        if let candidate, FileManager.default.fileExists(atPath: candidate + "/test.jsonl") {
+            let test = try readJSONL(candidate + "/test.jsonl")
+            let pool = (try? readJSONL(candidate + "/pool.jsonl")) ?? []
+            var labels: [String] = []
+            for row in pool + test where !labels.contains(row.label) { labels.append(row.label) }
+            return BenchData(
+                source: candidate, task: "Classify the text into one of the labels.", labels: labels.sorted(),
+                test: test, pool: pool)
+        }
+        if let folder { throw ValidationError("\(folder)/test.jsonl not found") }
+        let rows: [(String, String)] = [
+            ("Operating profit rose to EUR 13.1 mn from EUR 8.7 mn a year earlier.", "positive"),
+            ("The company said it will cut 120 jobs at its Tampere plant.", "negative"),
+            ("The annual general meeting will be held on 15 March in Helsinki.", "neutral"),
+            ("Net sales increased by 18% to EUR 250 million.", "positive"),
+            ("The group's loss before taxes widened to EUR 4.2 mn.", "negative"),
+            ("The shares will be listed on the Helsinki stock exchange.", "neutral"),
+        ]
+        return BenchData(
+            source: "built-in sentences", task: "Classify the sentiment of a sentence from financial news.",
+            labels: ["negative", "neutral", "positive"], test: rows.map { ($0.0, $0.1) }, pool: rows.map { ($0.0, $0.1) })
+    }
+
+    /// `test` items cycled to `count`, each with the first `k` pool items as examples (the same
+    /// prompts for both loops; retrieval quality does not matter for throughput).
+    func throughputRequests(count: Int, k: Int) -> [AnnotationRequest] {
+        let examples = pool.prefix(k).map { FewShotExample(text: $0.text, label: $0.label) }
+        return (0..<count).map { i in
+            let row = test[i % test.count]
+            return AnnotationRequest(itemID: Int64(i), text: row.text, examples: Array(examples))
+        }
+    }
+
+    static func defaultFolder() -> String? {
+        let shared = ProcessInfo.processInfo.environment["IMFL_SHARED"] ?? "../shared"
+        return shared + "/data/fpb_50agree"
+    }
+
+    static func readJSONL(_ path: String) throws -> [(text: String, label: String)] {
+        guard let content = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("cannot read \(path)")
+        }
+        var rows: [(String, String)] = []
+        for (number, line) in content.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let text = object["text"] as? String, let label = object["label"] as? String
+            else { throw ValidationError("\(path):\(number + 1): expected {\"text\": …, \"label\": …}") }
+            rows.append((text, label))
+        }
+        return rows
+    }
+
+    /// Test items with their ranked neighbours (most similar first) as written by
+    /// Benchmarks/llm/retrieve_neighbours.py.
+    static func loadNeighbours(path: String, limit: Int) throws -> [LLMBenchmark.LabeledRequest] {
+        guard let content = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("cannot read \(path)")
+        }
+        var items: [LLMBenchmark.LabeledRequest] = []
+        for (number, line) in content.split(separator: "\n").enumerated() where items.count < limit {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let text = object["text"] as? String, let label = object["label"] as? String,
+                  let neighbours = object["neighbours"] as? [[String: Any]]
+            else { throw ValidationError("\(path):\(number + 1): expected {\"text\", \"label\", \"neighbours\"}") }
+            let ranked = neighbours.compactMap { n -> FewShotExample? in
+                guard let t = n["text"] as? String, let l = n["label"] as? String else { return nil }
+                return FewShotExample(text: t, label: l)
+            }
+            items.append(.init(
+                request: AnnotationRequest(
+                    itemID: Int64(number), text: text, examples: ExampleSelection.nearest(ranked, k: ranked.count)),
+                gold: label))
+        }
+        return items
+    }
+}
