@@ -10,11 +10,11 @@ struct BenchLLM: AsyncParsableCommand {
         commandName: "llm",
         abstract: "LLM annotator labels/s vs. a bare HTTP loop (target ≥ 0.9×), and label accuracy.",
         discussion: """
-            Runs against the server started by `imfl llm start` unless --base-url is given.
-            Items come from --data (a folder with test.jsonl and pool.jsonl of {"id","text","label"}),
-            by default ../shared/data/fpb_50agree when present, else built-in sentences.
-            With --neighbours (JSONL written by Benchmarks/llm/retrieve_neighbours.py: each test item
-            with its ranked expert-labeled pool neighbours) it also measures label accuracy zero-shot
+            Runs against the server started by `imfl llm start` unless --base-url is given. \
+            Items come from --data (a folder with test.jsonl and pool.jsonl of {"id","text","label"}), \
+            by default ../shared/data/fpb_50agree when present, else built-in sentences. \
+            With --neighbours (JSONL written by Benchmarks/llm/retrieve_neighbours.py: each test item \
+            with its ranked expert-labeled pool neighbours) it also measures label accuracy zero-shot \
             and with k retrieved examples.
             """)
 
