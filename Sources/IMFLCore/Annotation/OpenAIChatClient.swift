@@ -128,6 +128,15 @@ public final class OpenAIChatClient: Sendable {
         try await http.shutdown()
     }
 
+    /// A client released without `shutdown()` (an error path that skipped it) must not take
+    /// the process down: AsyncHTTPClient traps when a running client is deinitialised. The
+    /// shutdown started here completes in the background; after an earlier `shutdown()` it
+    /// only reports that the client is already shut down, which is ignored.
+    deinit {
+        let http = self.http
+        http.shutdown { _ in _ = http }
+    }
+
     // MARK: - Attempts
 
     private func resolveAPIKey() throws -> String? {

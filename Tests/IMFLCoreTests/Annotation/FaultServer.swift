@@ -93,8 +93,10 @@ final class FaultServer: @unchecked Sendable {
             String(decoding: try! JSONSerialization.data(withJSONObject: [s], options: [.fragmentsAllowed]), as: UTF8.self)
                 .dropFirst().dropLast().description
         }
-        let tokens = logprobs.map { token, alternatives in
-            let top = alternatives.map { #"{"token":\#(quote($0.0)),"logprob":\#($0.1)}"# }.joined(separator: ",")
+        // Closures spell out `String`: with GRDB in the module graph, an untyped interpolated
+        // literal can be inferred as GRDB's `SQL`, which prints as a Swift value, not JSON.
+        let tokens = logprobs.map { token, alternatives -> String in
+            let top = alternatives.map { alternative -> String in #"{"token":\#(quote(alternative.0)),"logprob":\#(alternative.1)}"# }.joined(separator: ",")
             let own = alternatives.first { $0.0 == token }?.1 ?? -0.1
             return #"{"token":\#(quote(token)),"logprob":\#(own),"top_logprobs":[\#(top)]}"#
         }.joined(separator: ",")
