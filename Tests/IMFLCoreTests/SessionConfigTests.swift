@@ -9,12 +9,14 @@ import Testing
         #expect(config.budget.humanShare == 0.2)
         #expect(config.budget.rounds == 5)
         #expect(config.retrieval.k == 5)
-        #expect(config.llm.endpoint == "local")
+        #expect(config.llm.enabled && config.llm.usesLocalServer)
     }
 
     @Test func theRenderedFileParsesBackToTheSameSettings() throws {
         var config = SessionConfig(task: .init(name: "fpb \"x\"", description: "news\tsentiment", labels: ["a", "b\\c"]))
         config.budget.total = 300
+        config.llm.baseURL = "https://api.example.com/v1"
+        config.llm.constraint = .jsonSchema
         config.llm.apiKeyEnv = "OPENAI_API_KEY"
         config.ui.keys = ["undo": ["u", "ctrl-z"]]
         #expect(try SessionConfig.parse(config.renderTOML(), path: "s.toml") == config)
@@ -46,7 +48,8 @@ import Testing
         ("[task]\nlabels = [\"a\", \"a\"]\n", "task.labels: a label is listed twice"),
         ("[task]\nlabels = [\"a\", \"b\"]\n[budget]\nhuman_share = 1.5\n", "budget.human_share must be in (0, 1], got 1.5"),
         ("[task]\nlabels = [\"a\", \"b\"]\n[budget]\nschedule = \"fast\"\n", "budget.schedule must be decay, equal or single, got \"fast\""),
-        ("[task]\nlabels = [\"a\", \"b\"]\n[llm]\nendpoint = \"nowhere\"\n", "llm.endpoint must be \"local\", \"off\" or an http(s) URL, got \"nowhere\""),
+        ("[task]\nlabels = [\"a\", \"b\"]\n[llm]\nbase_url = \"nowhere\"\n", "llm.base_url must be an http(s) URL, got \"nowhere\""),
+        ("[task]\nlabels = [\"a\", \"b\"]\n[llm]\nk = 3\n", "unknown key llm.k"),
         ("[budget]\ntotal = 3\n", "missing key task"),
     ])
     func invalidValuesAreRefused(text: String, message: String) throws {

@@ -21,6 +21,8 @@ import Foundation
 ///     completion_price_per_1k = 0.0006
 public struct LLMSettings: Sendable, Hashable, Codable {
     /// nil: the local llama.cpp server started by imfl.
+    /// False turns the LLM off: the session is labeled by the expert alone.
+    public var enabled: Bool = true
     public var baseURL: String?
     public var model: String
     public var apiKeyEnv: String?
@@ -79,9 +81,11 @@ public struct LLMSettings: Sendable, Hashable, Codable {
         self.completionPricePer1K = completionPricePer1K
     }
 
+    /// The keys of session.toml's `[llm]` table. The task, guidelines and retrieved examples
+    /// (`task`, `guidelinesFile`, `k`, `labelDiverse`, `zeroShot`) are not among them: a session
+    /// sets them from its `[task]` and `[retrieval]` tables, so each setting has one home.
     enum CodingKeys: String, CodingKey {
-        case baseURL = "base_url", model, apiKeyEnv = "api_key_env", constraint, k
-        case labelDiverse = "label_diverse", zeroShot = "zero_shot", task, guidelinesFile = "guidelines_file"
+        case enabled, baseURL = "base_url", model, apiKeyEnv = "api_key_env", constraint
         case maxItemTokens = "max_item_tokens", maxExampleTokens = "max_example_tokens", temperature
         case topLogprobs = "top_logprobs", timeoutSeconds = "timeout_seconds"
         case connectTimeoutSeconds = "connect_timeout_seconds", maxConcurrency = "max_concurrency"
@@ -98,11 +102,12 @@ public struct LLMSettings: Sendable, Hashable, Codable {
         model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
         apiKeyEnv = try c.decodeIfPresent(String.self, forKey: .apiKeyEnv)
         constraint = try c.decodeIfPresent(LabelConstraintMode.self, forKey: .constraint) ?? d.constraint
-        k = try c.decodeIfPresent(Int.self, forKey: .k) ?? d.k
-        labelDiverse = try c.decodeIfPresent(Bool.self, forKey: .labelDiverse) ?? d.labelDiverse
-        zeroShot = try c.decodeIfPresent(Bool.self, forKey: .zeroShot) ?? d.zeroShot
-        task = try c.decodeIfPresent(String.self, forKey: .task) ?? d.task
-        guidelinesFile = try c.decodeIfPresent(String.self, forKey: .guidelinesFile)
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        k = d.k
+        labelDiverse = d.labelDiverse
+        zeroShot = d.zeroShot
+        task = d.task
+        guidelinesFile = nil
         maxItemTokens = try c.decodeIfPresent(Int.self, forKey: .maxItemTokens) ?? d.maxItemTokens
         maxExampleTokens = try c.decodeIfPresent(Int.self, forKey: .maxExampleTokens) ?? d.maxExampleTokens
         temperature = try c.decodeIfPresent(Double.self, forKey: .temperature) ?? d.temperature

@@ -61,12 +61,11 @@ extension SessionConfig {
         if !["similar", "random", "none"].contains(retrieval.mode) {
             throw fail("retrieval.mode must be similar, random or none, got \"\(retrieval.mode)\"")
         }
-        if !["grammar", "json_schema", "none"].contains(llm.constraint) {
-            throw fail("llm.constraint must be grammar, json_schema or none, got \"\(llm.constraint)\"")
-        }
-        if llm.concurrency < 1 { throw fail("llm.concurrency must be at least 1") }
-        if llm.endpoint != "local" && llm.endpoint != "off" && URL(string: llm.endpoint)?.scheme == nil {
-            throw fail("llm.endpoint must be \"local\", \"off\" or an http(s) URL, got \"\(llm.endpoint)\"")
+        if llm.maxConcurrency < 1 { throw fail("llm.max_concurrency must be at least 1") }
+        if llm.maxAttempts < 1 { throw fail("llm.max_attempts must be at least 1") }
+        if !(llm.timeoutSeconds > 0) { throw fail("llm.timeout_seconds must be positive") }
+        if let url = llm.baseURL, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw fail("llm.base_url must be an http(s) URL, got \"\(url)\"")
         }
     }
 
@@ -163,18 +162,22 @@ extension SessionConfig {
         lines += [
             "",
             "[llm]",
-            "endpoint = \(s(llm.endpoint))".commented("local | off | https://…/v1"),
-            "model = \(s(llm.model))",
+            "enabled = \(llm.enabled)".commented("false: the expert labels alone"),
         ]
+        if let url = llm.baseURL { lines.append("base_url = \(s(url))") } else {
+            lines.append("# base_url = \"https://api.openai.com/v1\"   # unset: imfl's local llama.cpp server")
+        }
+        lines.append("model = \(s(llm.model))")
         if let env = llm.apiKeyEnv { lines.append("api_key_env = \(s(env))") } else {
             lines.append("# api_key_env = \"OPENAI_API_KEY\"   # the variable's name; the key stays in the environment")
         }
         lines += [
-            "constraint = \(s(llm.constraint))".commented("grammar | json_schema | none"),
-            "concurrency = \(llm.concurrency)",
+            "constraint = \(s(llm.constraint.rawValue))".commented("grammar | json_schema | none"),
+            "max_concurrency = \(llm.maxConcurrency)",
             "timeout_seconds = \(llm.timeoutSeconds)",
-            "prompt_price_per_1k = \(llm.promptPricePer1k)",
-            "completion_price_per_1k = \(llm.completionPricePer1k)",
+            "max_attempts = \(llm.maxAttempts)",
+            "prompt_price_per_1k = \(llm.promptPricePer1K)",
+            "completion_price_per_1k = \(llm.completionPricePer1K)",
             "",
             "[ui]",
             "theme = \(s(ui.theme))",

@@ -88,32 +88,6 @@ public struct SessionConfig: Sendable, Equatable, Codable {
         public init() {}
     }
 
-    /// The low-fidelity annotator.
-    public struct LLM: Sendable, Equatable, Codable {
-        /// `local` (imfl's own llama.cpp server), `off`, or an OpenAI-compatible base URL.
-        public var endpoint: String = "local"
-        public var model: String = "qwen2.5-coder-1.5b-instruct-q4_k_m"
-        /// Name of the environment variable that holds the API key; the key itself never
-        /// enters the session.
-        public var apiKeyEnv: String?
-        /// `grammar` (llama.cpp), `json_schema`, or `none`.
-        public var constraint: String = "grammar"
-        public var concurrency: Int = 2
-        public var timeoutSeconds: Double = 60
-        public var promptPricePer1k: Double = 0
-        public var completionPricePer1k: Double = 0
-
-        public init() {}
-
-        enum CodingKeys: String, CodingKey {
-            case endpoint, model, constraint, concurrency
-            case apiKeyEnv = "api_key_env"
-            case timeoutSeconds = "timeout_seconds"
-            case promptPricePer1k = "prompt_price_per_1k"
-            case completionPricePer1k = "completion_price_per_1k"
-        }
-    }
-
     /// The terminal UI.
     public struct UI: Sendable, Equatable, Codable {
         public var theme: String = "default"
@@ -128,7 +102,8 @@ public struct SessionConfig: Sendable, Equatable, Codable {
     public var query = Query()
     public var retrieval = Retrieval()
     public var embedder = Embedder()
-    public var llm = LLM()
+    /// The low-fidelity annotator (`[llm]`): endpoint, model, constraint, retries, prices.
+    public var llm = LLMSettings()
     public var ui = UI()
 
     public init(task: Task) {
@@ -146,7 +121,7 @@ extension SessionConfig {
         query = try c.decodeIfPresent(Query.self, forKey: .query) ?? Query()
         retrieval = try c.decodeIfPresent(Retrieval.self, forKey: .retrieval) ?? Retrieval()
         embedder = try c.decodeIfPresent(Embedder.self, forKey: .embedder) ?? Embedder()
-        llm = try c.decodeIfPresent(LLM.self, forKey: .llm) ?? LLM()
+        llm = try c.decodeIfPresent(LLMSettings.self, forKey: .llm) ?? LLMSettings()
         ui = try c.decodeIfPresent(UI.self, forKey: .ui) ?? UI()
     }
 }
@@ -202,25 +177,26 @@ extension SessionConfig.Embedder {
     }
 }
 
-extension SessionConfig.LLM {
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = Self()
-        endpoint = try c.decodeIfPresent(String.self, forKey: .endpoint) ?? d.endpoint
-        model = try c.decodeIfPresent(String.self, forKey: .model) ?? d.model
-        apiKeyEnv = try c.decodeIfPresent(String.self, forKey: .apiKeyEnv)
-        constraint = try c.decodeIfPresent(String.self, forKey: .constraint) ?? d.constraint
-        concurrency = try c.decodeIfPresent(Int.self, forKey: .concurrency) ?? d.concurrency
-        timeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? d.timeoutSeconds
-        promptPricePer1k = try c.decodeIfPresent(Double.self, forKey: .promptPricePer1k) ?? d.promptPricePer1k
-        completionPricePer1k = try c.decodeIfPresent(Double.self, forKey: .completionPricePer1k) ?? d.completionPricePer1k
-    }
-}
-
 extension SessionConfig.UI {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         theme = try c.decodeIfPresent(String.self, forKey: .theme) ?? Self().theme
         keys = try c.decodeIfPresent([String: [String]].self, forKey: .keys) ?? [:]
+    }
+}
+
+extension SessionConfig {
+    /// The annotator's settings with the parts that live in other tables filled in: the task
+    /// description, the guidelines file and the retrieved examples.
+    public var annotatorSettings: LLMSettings {
+        var settings = llm
+        settings.task = task.description.isEmpty
+            ? "Classify the text into one of the labels."
+            : "Classify \(task.description)."
+        settings.guidelinesFile = task.guidelines
+        settings.k = retrieval.k
+        settings.labelDiverse = retrieval.labelDiverse
+        settings.zeroShot = retrieval.mode == "none" || retrieval.k == 0
+        return settings
     }
 }

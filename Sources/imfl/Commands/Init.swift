@@ -80,7 +80,11 @@ struct Init: AsyncParsableCommand {
         config.budget.total = budget
         config.budget.humanShare = humanShare
         config.budget.rounds = rounds
-        config.llm.endpoint = llm
+        switch llm {
+        case "local": break
+        case "off": config.llm.enabled = false
+        default: config.llm.baseURL = llm
+        }
         try config.validate(path: "options")
         var files = [String: Data]()
         if let guidelines {

@@ -154,10 +154,10 @@ struct RetryAndHashTests {
 
     @Test("settings decode from the [llm] table with defaults for missing keys")
     func settings() throws {
-        let json = #"{"base_url": "http://gpu:8000/v1", "model": "qwen", "api_key_env": "VLLM_KEY", "constraint": "json_schema", "k": 3, "max_attempts": 6}"#
+        let json = #"{"base_url": "http://gpu:8000/v1", "model": "qwen", "api_key_env": "VLLM_KEY", "constraint": "json_schema", "max_attempts": 6}"#
         let settings = try JSONDecoder().decode(LLMSettings.self, from: Data(json.utf8))
         #expect(settings.endpoint() == ChatEndpoint(baseURL: "http://gpu:8000/v1", model: "qwen", apiKeyVariable: "VLLM_KEY"))
-        #expect(settings.constraint == .jsonSchema && settings.k == 3)
+        #expect(settings.constraint == .jsonSchema && settings.enabled)
         #expect(settings.clientPolicy.retry.maxAttempts == 6)
         #expect(settings.maxConcurrency == 2 && !settings.usesLocalServer)
         #expect(try JSONDecoder().decode(LLMSettings.self, from: Data("{}".utf8)).usesLocalServer)
