@@ -86,7 +86,8 @@ public struct SoftmaxRegression: Classifier {
             let partial = fitParameters(data.subset(rows: train))
             let logits = logits(of: data.features.rows(heldRows), parameters: partial.theta)
             let t = Self.fitTemperature(logits: logits, labels: heldRows.map { data.labels[$0] })
-            let full = fitParameters(data)
+            // The loss is convex: starting from the partial fit only saves iterations.
+            let full = fitParameters(data, start: partial.theta)
             parameters = full.theta
             lastFit = full.reports
             temperature = t
@@ -112,7 +113,7 @@ public struct SoftmaxRegression: Classifier {
 
     // MARK: - Fitting
 
-    private func fitParameters(_ data: TrainingSet) -> (theta: [Double], reports: [LBFGS.Result]) {
+    private func fitParameters(_ data: TrainingSet, start: [Double]? = nil) -> (theta: [Double], reports: [LBFGS.Result]) {
         let zero = [Double](repeating: 0, count: (dimension + 1) * classCount)
         let optimizer = LBFGS(maxIterations: configuration.maxIterations, gradientTolerance: 1e-6,
                               functionTolerance: 1e-10)
@@ -126,7 +127,7 @@ public struct SoftmaxRegression: Classifier {
             let strong = run(makeObjective(data.subset(.human), stage: .human, anchor: weak.x), from: weak.x)
             return (strong.x, [weak, strong])
         default:
-            let result = run(makeObjective(data, stage: nil, anchor: nil), from: zero)
+            let result = run(makeObjective(data, stage: nil, anchor: nil), from: start ?? zero)
             return (result.x, [result])
         }
     }
