@@ -43,7 +43,7 @@ import IMFLCore
         }
         // Then every reported annotation is in the log and the database is intact
         let session = try Session.open(folder)
-        let stored = Set(try session.database.annotations().compactMap(\.id))
+        let stored = Set(try session.database.annotationLog().compactMap(\.id))
         let missing = committed.filter { !stored.contains($0) }
         #expect(killedWhileWriting == 50, "the writer finished before it was killed; seed \(seed)")
         #expect(committed.count > 50, "too few labels were written to test anything; seed \(seed)")

@@ -34,7 +34,7 @@ import Testing
         // Then the second label is gone from the current labels but still in the log
         #expect(undone?.itemId == items[1].id)
         #expect(try db.currentLabels().keys.sorted() == [items[0].id!])
-        let log = try db.annotations()
+        let log = try db.annotationLog()
         #expect(log.map(\.kind) == [.label, .label, .undo])
         #expect(log[2].supersedes == log[1].id)
         // And a second undo reaches further back, across items

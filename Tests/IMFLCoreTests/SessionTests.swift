@@ -79,8 +79,8 @@ import Testing
             let items = try session.database.items(split: .pool)
             try session.database.saveLabel(itemId: items[0].id!, label: "positive", source: .human, annotator: "expert", round: 1)
             try session.database.saveLabel(itemId: items[1].id!, label: "neutral", source: .llm, annotator: "qwen", round: 1, confidence: 0.7)
-            try session.database.saveRound(RoundRecord(number: 1, status: .labeling, plannedHuman: 2, plannedLLM: 3, seed: 1),
-                                           queue: [QueueEntry(round: 1, itemId: items[2].id!, fidelity: .human, rank: 0, score: 0.9)])
+            try session.database.beginRound(RoundRecord(round: 1, status: .labeling, human: 2, llm: 3),
+                                             queue: [QueueEntry(round: 1, itemID: items[2].id!, fidelity: .human, rank: 0)])
         }
         // When it is opened again
         let session = try Session.open(folder)
@@ -88,7 +88,7 @@ import Testing
         let current = try session.database.currentLabels()
         #expect(current.values.map(\.label).sorted() == ["neutral", "positive"])
         #expect(try session.database.rounds().first?.status == .labeling)
-        #expect(try session.database.queue(round: 1, fidelity: .human).count == 1)
+        #expect(try session.database.queue(round: 1).map(\.fidelity) == [.human])
     }
 
     @Test func statusCountsBySourceAndLabel() throws {

@@ -136,22 +136,6 @@ extension AppDatabase {
             }
         }
     }
-
-    /// Starts or updates a round.
-    public func saveRound(_ round: RoundRecord, queue: [QueueEntry] = []) throws {
-        try dbWriter.write { db in
-            try round.save(db)
-            for entry in queue { try entry.save(db) }
-        }
-    }
-
-    /// Stores a round's evaluation figures.
-    public func saveMetrics(_ metrics: [MetricRecord]) throws {
-        try dbWriter.write { db in
-            for metric in metrics { try metric.save(db) }
-        }
-    }
-
 }
 
 // MARK: - Database Access: Reads
@@ -179,34 +163,14 @@ extension AppDatabase {
         try reader.read { db in try Item.all().filter(split: split).fetchCount(db) }
     }
 
-    /// The whole annotation log in order.
-    public func annotations() throws -> [Annotation] {
+    /// The whole annotation log in order, every kind of event.
+    public func annotationLog() throws -> [Annotation] {
         try reader.read { db in try Annotation.order(Annotation.Columns.id).fetchAll(db) }
     }
 
     /// The current label of every labeled item, derived from the log.
     public func currentLabels() throws -> [Int64: CurrentLabel] {
-        AnnotationLog.currentLabels(try annotations())
-    }
-
-    /// Rounds in order.
-    public func rounds() throws -> [RoundRecord] {
-        try reader.read { db in try RoundRecord.order(Column("number")).fetchAll(db) }
-    }
-
-    /// One round's queue of one fidelity in rank order.
-    public func queue(round: Int, fidelity: Fidelity) throws -> [QueueEntry] {
-        try reader.read { db in
-            try QueueEntry
-                .filter(Column("round") == round && Column("fidelity") == fidelity.rawValue)
-                .order(Column("rank"))
-                .fetchAll(db)
-        }
-    }
-
-    /// All evaluation figures by round.
-    public func metrics() throws -> [MetricRecord] {
-        try reader.read { db in try MetricRecord.order(Column("round"), Column("name")).fetchAll(db) }
+        AnnotationLog.currentLabels(try annotationLog())
     }
 
     /// The stored vectors of `model` for the given items (all items when nil), in the order

@@ -1,13 +1,6 @@
 import Foundation
 import GRDB
 
-/// Which part of the session an item belongs to: the pool the loop labels, or the held-out
-/// test set the classifier is scored on.
-public enum Split: String, Sendable, Codable, CaseIterable {
-    case pool
-    case test
-}
-
 /// A text to label. `key` is the user's own id from the imported file; `id` is the row id.
 public struct Item: Sendable, Hashable, Codable, Identifiable {
     public var id: Int64?

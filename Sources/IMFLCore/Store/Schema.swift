@@ -56,12 +56,11 @@ enum Schema {
 
             try db.create(table: "round") { t in
                 t.primaryKey("number", .integer)
-                t.column("status", .text).notNull()
-                t.column("plannedHuman", .integer).notNull()
-                t.column("plannedLLM", .integer).notNull()
-                t.column("seed", .integer).notNull()
-                t.column("startedAt", .datetime).notNull()
-                t.column("finishedAt", .datetime)
+                t.column("status", .text).notNull().check(sql: "status IN ('labeling', 'training', 'finished')")
+                t.column("human", .integer).notNull()
+                t.column("llm", .integer).notNull()
+                t.column("trainedThrough", .integer)
+                t.column("updatedAt", .datetime).notNull()
             }
 
             // Which items a round sent to which fidelity, in rank order, so that a session
@@ -71,15 +70,14 @@ enum Schema {
                 t.column("itemId", .integer).notNull().references("item", onDelete: .cascade)
                 t.column("fidelity", .text).notNull().check(sql: "fidelity IN ('human', 'llm')")
                 t.column("rank", .integer).notNull()
-                t.column("score", .double)
                 t.primaryKey(["round", "itemId"])
             }
 
-            try db.create(table: "metric") { t in
-                t.column("round", .integer).notNull()
-                t.column("name", .text).notNull()
-                t.column("value", .double).notNull()
-                t.primaryKey(["round", "name"])
+            // A finished round's evaluation (F1, accuracy, per class, LLM agreement) as JSON.
+            try db.create(table: "roundMetrics") { t in
+                t.primaryKey("round", .integer).references("round", onDelete: .cascade)
+                t.column("macroF1", .double).notNull()
+                t.column("json", .text).notNull()
             }
 
             try db.create(table: "embedding") { t in

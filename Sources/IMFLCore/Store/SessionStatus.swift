@@ -45,14 +45,14 @@ public struct SessionStatus: Sendable, Equatable {
         let calls = try db.llmCallTotals()
         let humanBudget = Int((Double(config.budget.total) * config.budget.humanShare).rounded())
         let humanUsed = (bySource[.human] ?? 0) + (bySource[.override] ?? 0)
-        let latest = try db.metrics().filter { $0.name == "macro_f1" }.max(by: { $0.round < $1.round })
+        let latest = try db.metrics().last
         return SessionStatus(
             poolItems: poolIDs.count,
             testItems: try db.itemCount(split: .test),
             labels: try db.labels(),
             bySource: bySource,
             byLabel: byLabel,
-            roundsDone: rounds.filter { $0.status == .done }.count,
+            roundsDone: rounds.filter { $0.status == .finished }.count,
             roundsPlanned: config.budget.rounds,
             humanUsed: humanUsed,
             humanBudget: humanBudget,
@@ -65,6 +65,6 @@ public struct SessionStatus: Sendable, Equatable {
             completionTokens: calls.completionTokens,
             llmCost: calls.cost,
             humanCost: Double(humanUsed) * config.budget.humanLabelCost,
-            latestMacroF1: latest?.value)
+            latestMacroF1: latest?.evaluation.macroF1)
     }
 }

@@ -7,6 +7,7 @@ struct Bench: AsyncParsableCommand {
         subcommands: [
             BenchEmbed.self,
             BenchLLM.self,
+            BenchEngine.self,
         ]
     )
 }

@@ -1,0 +1,78 @@
+/// What the engine tells its observers (the UI, the simulation runner, logs).
+public enum EngineEvent: Sendable, Equatable {
+    /// Embedding missing vectors: `done` of `total`.
+    case embedding(done: Int, total: Int)
+    /// Selecting the items of a round (k-means and ranking run in the background).
+    case selecting(round: Int)
+    /// A round's queues are filled.
+    case roundStarted(round: Int, expert: Int, llm: Int)
+    /// Unlabeled items left in the current round's queues.
+    case queues(QueueSizes)
+    /// A label was committed.
+    case labeled(itemID: Int64, label: String, source: LabelSource)
+    /// The expert took a label back.
+    case undone(itemID: Int64)
+    /// An LLM call failed; the item stays queued and is retried.
+    case llmError(itemID: Int64, message: String)
+    /// Repeated LLM failures: LLM labeling waits for `resumeLLM()`.
+    case llmPaused(reason: String)
+    case llmResumed
+    /// All labels of a round are in; the classifier is training.
+    case training(round: Int)
+    /// A round is trained and evaluated.
+    case roundFinished(RoundMetrics)
+    /// The last round is done.
+    case finished
+}
+
+/// Unlabeled items left in a round's two queues.
+public struct QueueSizes: Sendable, Equatable, Hashable {
+    public var round: Int
+    public var expert: Int
+    public var llm: Int
+}
+
+/// One item waiting for the expert, with the neighbours the UI shows beside it.
+public struct ExpertTask: Sendable, Equatable {
+    public var itemID: Int64
+    public var text: String
+    public var round: Int
+    public var rank: Int
+    /// The most similar expert-labeled items, most similar first: what an LLM prompt for this
+    /// item would retrieve.
+    public var neighbours: [LabeledNeighbour]
+}
+
+/// A labeled item similar to the one at hand.
+public struct LabeledNeighbour: Sendable, Equatable {
+    public var itemID: Int64
+    public var text: String
+    public var label: String
+    public var source: LabelSource
+    public var similarity: Float
+}
+
+/// A request the engine refuses; the message says why.
+public enum EngineError: Error, Equatable, CustomStringConvertible {
+    case unknownLabel(String)
+    case notInExpertQueue(itemID: Int64)
+    case alreadyLabeled(itemID: Int64)
+    case noLLMLabel(itemID: Int64)
+    case nothingToUndo
+    case missingVector(itemID: Int64)
+    case alreadyRunning
+    case embedderDimension(expected: Int, got: Int)
+
+    public var description: String {
+        switch self {
+        case let .unknownLabel(l): "“\(l)” is not in the session's label set"
+        case let .notInExpertQueue(id): "item \(id) is not waiting for the expert in this round"
+        case let .alreadyLabeled(id): "item \(id) is already labeled; undo first"
+        case let .noLLMLabel(id): "item \(id) has no LLM label to override"
+        case .nothingToUndo: "nothing to undo in this round"
+        case let .missingVector(id): "item \(id) has no stored vector"
+        case .alreadyRunning: "the engine is already running"
+        case let .embedderDimension(expected, got): "embedder returned \(got)-dimensional vectors, expected \(expected)"
+        }
+    }
+}

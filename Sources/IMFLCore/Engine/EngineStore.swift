@@ -1,0 +1,163 @@
+import IMFLNumerics
+
+/// Which part of a session an item belongs to: the pool the loop labels, or the held-out
+/// test set the classifier is scored on after every round.
+public enum Split: String, Sendable, Codable, CaseIterable, Hashable {
+    case pool
+    case test
+}
+
+/// A text to label, as the engine sees it.
+public struct EngineItem: Sendable, Equatable, Hashable {
+    /// The item's row id; unique across both splits.
+    public var id: Int64
+    public var text: String
+    /// The known label (always for the test split; for pool items only in simulations).
+    public var gold: String?
+    public var split: Split
+    public init(id: Int64, text: String, gold: String?, split: Split) {
+        self.id = id
+        self.text = text
+        self.gold = gold
+        self.split = split
+    }
+}
+
+/// An entry of the append-only annotation log before the store gives it its position.
+///
+/// A label event carries `label` and `source`; an undo event carries `undoes` (the id of the
+/// label event it takes back) and no label. Nothing is ever deleted: the labels in force are
+/// found by replaying the log (see `LabelLog`).
+public struct NewAnnotation: Sendable, Equatable, Hashable, Codable {
+    public var itemID: Int64
+    /// The round during which the event happened.
+    public var round: Int
+    /// The label given, nil for an undo.
+    public var label: String?
+    /// Who gave it (for an undo: the expert, `.human`).
+    public var source: LabelSource
+    /// The annotator's probability for `label`, when it reported one.
+    public var confidence: Double?
+    /// The label event this undo takes back.
+    public var undoes: Int64?
+
+    public init(itemID: Int64, round: Int, label: String?, source: LabelSource,
+                confidence: Double? = nil, undoes: Int64? = nil) {
+        self.itemID = itemID
+        self.round = round
+        self.label = label
+        self.source = source
+        self.confidence = confidence
+        self.undoes = undoes
+    }
+}
+
+/// An annotation log entry with its position in the log.
+public struct AnnotationRecord: Sendable, Equatable, Hashable, Codable {
+    /// Position in the log: strictly increasing in the order events were appended.
+    public var id: Int64
+    public var annotation: NewAnnotation
+    public init(id: Int64, annotation: NewAnnotation) {
+        self.id = id
+        self.annotation = annotation
+    }
+}
+
+/// One selected item of a round: where it was sent and its place in the ranking.
+public struct QueueEntry: Sendable, Equatable, Hashable, Codable {
+    public var round: Int
+    public var itemID: Int64
+    /// `.human` for the expert queue, `.llm` for the LLM queue.
+    public var fidelity: Fidelity
+    /// 0-based position in the round's ranking (expert entries come first).
+    public var rank: Int
+    public init(round: Int, itemID: Int64, fidelity: Fidelity, rank: Int) {
+        self.round = round
+        self.itemID = itemID
+        self.fidelity = fidelity
+        self.rank = rank
+    }
+}
+
+/// Where a round is in its life.
+public enum RoundStatus: String, Sendable, Codable, CaseIterable, Hashable {
+    /// Queues are filled; the expert and the LLM are labeling.
+    case labeling
+    /// All labels are in; the classifier is being trained on the log up to `trainedThrough`.
+    case training
+    /// Trained and evaluated; its metrics are stored.
+    case finished
+}
+
+/// A round of the session.
+public struct RoundRecord: Sendable, Equatable, Hashable, Codable {
+    /// 1-based round number.
+    public var round: Int
+    public var status: RoundStatus
+    /// Items actually queued for the expert and for the LLM (≤ the schedule when the pool ran short).
+    public var human: Int
+    public var llm: Int
+    /// The last annotation id the round's classifier was trained on (set on entering `training`).
+    public var trainedThrough: Int64?
+    public init(round: Int, status: RoundStatus, human: Int, llm: Int, trainedThrough: Int64? = nil) {
+        self.round = round
+        self.status = status
+        self.human = human
+        self.llm = llm
+        self.trainedThrough = trainedThrough
+    }
+}
+
+/// What was measured at the end of a round.
+public struct RoundMetrics: Sendable, Equatable, Hashable, Codable {
+    public var round: Int
+    /// The classifier on the test split.
+    public var evaluation: Evaluation
+    /// The LLM's labels where the expert reviewed them.
+    public var llmAgreement: LLMAgreement
+    /// Labels the classifier was trained on, by fidelity.
+    public var humanLabels: Int
+    public var llmLabels: Int
+    public init(round: Int, evaluation: Evaluation, llmAgreement: LLMAgreement, humanLabels: Int, llmLabels: Int) {
+        self.round = round
+        self.evaluation = evaluation
+        self.llmAgreement = llmAgreement
+        self.humanLabels = humanLabels
+        self.llmLabels = llmLabels
+    }
+}
+
+/// Everything the round engine reads and writes. The session database implements it; tests
+/// use `InMemoryEngineStore`. Every write must be durable when the call returns (a label is
+/// committed before the next item is shown), and each method is one transaction.
+public protocol EngineStore: Sendable {
+    /// The items of one split, ordered by id.
+    func items(in split: Split) throws -> [EngineItem]
+
+    /// Ids of the items that have a stored vector for `modelID`.
+    func itemIDsWithVectors(modelID: String) throws -> Set<Int64>
+    /// The stored vectors of `ids` for `modelID`, one row per id in the order given.
+    /// - Throws: when one of them has no vector.
+    func vectors(for ids: [Int64], modelID: String) throws -> Matrix
+    /// Stores one vector per id (row i belongs to `ids[i]`), replacing any for the same model.
+    func saveVectors(_ vectors: Matrix, for ids: [Int64], modelID: String) throws
+
+    /// Appends one event to the annotation log and returns it with its log position.
+    func appendAnnotation(_ annotation: NewAnnotation) throws -> AnnotationRecord
+    /// The whole annotation log in append order.
+    func annotations() throws -> [AnnotationRecord]
+
+    /// Starts a round: stores its record (status `.labeling`) and its queue together, so a
+    /// crash leaves either both or neither.
+    func beginRound(_ round: RoundRecord, queue: [QueueEntry]) throws
+    /// Replaces the record of an existing round (status changes, `trainedThrough`).
+    func updateRound(_ round: RoundRecord) throws
+    /// Stores the round's metrics and its record (status `.finished`) together.
+    func finishRound(_ round: RoundRecord, metrics: RoundMetrics) throws
+    /// All rounds, by round number.
+    func rounds() throws -> [RoundRecord]
+    /// The queue of one round, by rank.
+    func queue(round: Int) throws -> [QueueEntry]
+    /// The metrics of every finished round, by round number.
+    func metrics() throws -> [RoundMetrics]
+}

