@@ -43,7 +43,7 @@ let package = Package(
         ),
         .target(
             name: "IMFLTerminal",
-            dependencies: ["IMFLCore", "CNcursesw"]
+            dependencies: ["IMFLCore", "CNcursesw", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         .executableTarget(
             name: "imfl",
@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "IMFLNumericsTests", dependencies: ["IMFLNumerics"]),
         .testTarget(name: "IMFLCoreTests", dependencies: ["IMFLCore"]),
         .testTarget(name: "IMFLTerminalTests", dependencies: ["IMFLTerminal"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["IMFLCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["IMFLCore", "IMFLTerminal"]),
     ],
     swiftLanguageModes: [.v6]
 )

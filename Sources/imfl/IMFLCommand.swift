@@ -10,6 +10,7 @@ struct IMFLCommand: AsyncParsableCommand {
         version: IMFL.version,
         subcommands: [
             Bench.self,
+            LabelScripted.self,
         ]
     )
 }

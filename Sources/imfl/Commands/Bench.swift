@@ -5,6 +5,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure imfl's speed: embedding, the engine's round, the LLM annotator, the UI.",
         subcommands: [
+            UI.self,
         ]
     )
 }
