@@ -112,10 +112,18 @@ struct LabelUITests {
 
     @Test("SIGTERM restores the terminal and exits")
     func sigterm() throws {
-        let tmux = try TmuxSession("\(TmuxSession.imflBinary) label-scripted & pid=$!; sleep 1.5; kill -TERM $pid; wait $pid; echo exit=$?; stty -a | grep -o ' echo ' ; sleep 30")
+        // Given the UI running in a pane's shell
+        let tmux = try TmuxSession("sh -c '\(TmuxSession.imflBinary) label-scripted; echo exit=$?; stty -a | grep -o \" echo \"; sleep 30'")
+        try tmux.waitFor("Item 1 ")
+        // When imfl (the shell's child) gets SIGTERM
+        let shell = try tmux.tmux(["display-message", "-p", "-t", tmux.name, "#{pane_pid}"]).output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = try String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
+        let pid = try #require(children.split(separator: " ").compactMap { Int32($0) }.first)
+        kill(pid, SIGTERM)
+        // Then it exits with 128+15 and the terminal is back in cooked mode with echo on
         let screen = try tmux.waitFor("exit=")
         #expect(screen.contains("exit=143"))
-        // The shell's terminal modes are back: echo is on again
-        #expect(screen.contains(" echo "))
+        try tmux.waitUntil("stty to report echo on") { $0.split(separator: "\n").contains(" echo") }
     }
 }

@@ -84,17 +84,40 @@ final class TmuxSession {
         try waitUntil("\"\(text)\"", timeout: timeout) { $0.contains(text) }
     }
 
+    /// Runs a command and returns its status and output. It uses posix_spawn and waitpid
+    /// rather than Foundation's Process, whose exit detection waits on descriptors that the
+    /// tmux server (forked by `new-session`) inherits and keeps open; output goes to a file.
     static func run(_ args: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID().uuidString).out")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let quoted = args.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let script = "exec \(quoted) </dev/null >'\(out.path)' 2>&1"
+        var pid: pid_t = 0
+        let parts: [String] = ["/bin/sh", "-c", script]
+        let argv: [UnsafeMutablePointer<CChar>?] = parts.map { strdup($0) } + [nil]
+        let environment: [String] = ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" }
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        // The test runner blocks signals in its threads; the child (and the tmux server it may
+        // start) must get a clean mask and default handlers, or tmux never sees SIGCHLD and
+        // SIGTERM would not reach imfl.
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t(), all = sigset_t()
+        sigemptyset(&empty)
+        sigfillset(&all)
+        sigdelset(&all, SIGKILL)
+        sigdelset(&all, SIGSTOP)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        posix_spawnattr_setsigdefault(&attr, &all)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let rc = posix_spawn(&pid, "/bin/sh", nil, &attr, argv, envp)
+        guard rc == 0 else { throw TmuxError("cannot start \(args.first ?? "")") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exit = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return (exit, (try? String(contentsOf: out, encoding: .utf8)) ?? "")
     }
 }
 
