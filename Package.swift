@@ -46,7 +46,7 @@ let package = Package(
         ),
         .target(
             name: "IMFLTerminal",
-            dependencies: ["IMFLCore", "CNcursesw"]
+            dependencies: ["IMFLCore", "CNcursesw", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         .executableTarget(
             name: "imfl",
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "IMFLTerminalTests", dependencies: ["IMFLTerminal"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["IMFLCore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["IMFLCore", "IMFLTerminal", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ],
     swiftLanguageModes: [.v6]

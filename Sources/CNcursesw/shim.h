@@ -36,4 +36,68 @@ static inline int imfl_put_wch(int y, int x, wchar_t ch, attr_t attrs, short pai
     setcchar(&cc, wstr, attrs, pair, NULL);
     return mvadd_wch(y, x, &cc);
 }
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <langinfo.h>
+
+/// Writes one grapheme cluster (a base character and up to four combining characters).
+static inline int imfl_put_cluster(int y, int x, const wchar_t *chars, int count, attr_t attrs, short pair) {
+    cchar_t cc;
+    wchar_t wstr[CCHARW_MAX + 1];
+    int n = count < CCHARW_MAX ? count : CCHARW_MAX;
+    for (int i = 0; i < n; i++) wstr[i] = chars[i];
+    wstr[n] = L'\0';
+    if (setcchar(&cc, wstr, attrs, pair, NULL) != OK) return ERR;
+    return mvadd_wch(y, x, &cc);
+}
+
+/// Checks TERM against the terminfo database without exiting: 1 when usable, 0 when the
+/// terminal type is unknown, -1 when no terminfo database was found.
+static inline int imfl_check_term(const char *term) {
+    int err = 0;
+    if (setupterm(term, 1, &err) == OK) return 1;
+    return err;
+}
+
+/// Starts curses on stdin/stdout for `term`; NULL instead of exiting when that fails.
+static inline SCREEN *imfl_newterm(const char *term) { return newterm(term, stdout, stdin); }
+
+/// Reads one key: returns ERR on timeout, KEY_CODE_YES for a function key, OK for a character.
+static inline int imfl_get_wch(unsigned int *out) {
+    wint_t w = 0;
+    int r = get_wch(&w);
+    *out = (unsigned int)w;
+    return r;
+}
+static inline int imfl_key_code_yes(void) { return KEY_CODE_YES; }
+static inline void imfl_timeout(int ms) { timeout(ms); }
+static inline int imfl_keypad_on(void) { return keypad(stdscr, TRUE); }
+static inline int imfl_clearok(void) { return clearok(stdscr, TRUE); }
+static inline int imfl_has_colors(void) { return has_colors() ? 1 : 0; }
+
+/// 1 when the C library's character set is UTF-8 after setlocale.
+static inline int imfl_codeset_is_utf8(void) {
+    const char *cs = nl_langinfo(CODESET);
+    return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+
+/// The last of SIGINT, SIGTERM or SIGHUP received, for the UI loop to restore the terminal and
+/// stop. The handler only stores the number; all curses calls stay on the main thread.
+static volatile sig_atomic_t imfl_signal_received = 0;
+static void imfl_on_signal(int sig) { imfl_signal_received = sig; }
+static inline void imfl_install_signal_handlers(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = imfl_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+static inline int imfl_take_signal(void) {
+    int s = imfl_signal_received;
+    imfl_signal_received = 0;
+    return s;
+}
 #endif

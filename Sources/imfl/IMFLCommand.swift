@@ -16,6 +16,7 @@ struct IMFLCommand: AsyncParsableCommand {
             Embed.self,
             DurabilityProbe.self,
             LLM.self,
+            LabelScripted.self,
         ]
     )
 }

@@ -8,6 +8,7 @@ struct Bench: AsyncParsableCommand {
             BenchEmbed.self,
             BenchLLM.self,
             BenchEngine.self,
+            UI.self,
         ]
     )
 }

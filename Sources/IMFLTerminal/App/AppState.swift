@@ -1,0 +1,175 @@
+/// The three screens of the UI.
+public enum Screen: String, Sendable, CaseIterable, Hashable {
+    case label, review, dashboard
+
+    public var scope: Scope {
+        switch self {
+        case .label: .label
+        case .review: .review
+        case .dashboard: .dashboard
+        }
+    }
+
+    public var title: String {
+        switch self {
+        case .label: "Label"
+        case .review: "Review"
+        case .dashboard: "Dashboard"
+        }
+    }
+}
+
+/// Where the label screen stands in the commit cycle. While a label is being written the
+/// item stays on screen and label keys are ignored (see `reduce`).
+public enum LabelPhase: Equatable, Sendable {
+    /// Asking the backend for the item at the head of the queue.
+    case loading
+    /// An item is shown and accepts a label.
+    case ready
+    /// A label was sent; the backend has not yet confirmed that it is stored.
+    case saving(String)
+    case skipping
+    case undoing
+    /// The expert queue is empty for now.
+    case waiting
+}
+
+public struct LabelScreenState: Sendable {
+    public var item: ExpertItem?
+    public var phase: LabelPhase = .loading
+    /// First wrapped line of the item text on screen.
+    public var scroll = 0
+    /// Labels committed in this run of the UI.
+    public var labeledThisRun = 0
+    public var lastCommit: LabelCommit?
+
+    public init() {}
+
+    /// Why label keys, skip and undo are unavailable right now.
+    public var busyReason: String? {
+        switch phase {
+        case .saving: "still saving the previous label"
+        case .skipping: "still skipping"
+        case .undoing: "still undoing"
+        case .loading: "loading the next item"
+        case .ready, .waiting: nil
+        }
+    }
+
+    public var noItemReason: String? { item == nil || phase == .waiting ? "no item to label" : nil }
+}
+
+public struct ReviewScreenState: Sendable {
+    /// Rows fetched per request; the screen keeps one window of the list.
+    public static let window = 200
+
+    public var sort: ReviewSort = .lowestConfidence
+    public var rows: [ReviewItem] = []
+    /// Index in the whole list of `rows[0]`.
+    public var offset = 0
+    public var total = 0
+    /// Index in the whole list of the selected row.
+    public var selected = 0
+    /// First row of the list on screen.
+    public var scroll = 0
+    public var loading = false
+    public var loaded = false
+    /// Items whose accept or override has not been confirmed yet.
+    public var pending: Set<Int64> = []
+    /// The last threshold used for bulk accept, offered again.
+    public var threshold = 0.9
+
+    public init() {}
+
+    public var selectedItem: ReviewItem? {
+        let i = selected - offset
+        return rows.indices.contains(i) ? rows[i] : nil
+    }
+
+    public var selectionReason: String? {
+        if total == 0 { return loaded ? "no LLM labels to review" : "loading LLM labels" }
+        guard let item = selectedItem else { return "loading LLM labels" }
+        return pending.contains(item.itemID) ? "still saving this row" : nil
+    }
+}
+
+/// What the filterable label picker is choosing a label for.
+public enum PickerPurpose: Equatable, Sendable {
+    case labelItem(Int64)
+    case overrideReview(Int64)
+}
+
+/// The filterable label picker, for label sets larger than the direct keys.
+public struct PickerState: Equatable, Sendable {
+    public var purpose: PickerPurpose
+    public var filter = ""
+    /// Index into `matches`.
+    public var selected = 0
+
+    public init(purpose: PickerPurpose) { self.purpose = purpose }
+
+    /// Indices of labels matching the filter: prefix matches first, then substring matches,
+    /// each in label-set order.
+    public func matches(_ labels: [String]) -> [Int] {
+        let f = filter.lowercased()
+        guard !f.isEmpty else { return Array(labels.indices) }
+        var prefix: [Int] = [], inner: [Int] = []
+        for (i, l) in labels.enumerated() {
+            let lower = l.lowercased()
+            if lower.hasPrefix(f) { prefix.append(i) } else if lower.contains(f) { inner.append(i) }
+        }
+        return prefix + inner
+    }
+}
+
+/// A window over the current screen.
+public enum Overlay: Equatable, Sendable {
+    case help(scroll: Int)
+    case guidelines(scroll: Int)
+    case note(itemID: Int64, text: String)
+    case picker(PickerState)
+    case bulkThreshold(text: String)
+}
+
+/// A line in the status bar.
+public struct StatusLine: Equatable, Sendable {
+    public enum Kind: Sendable { case info, warning, error }
+    public var text: String
+    public var kind: Kind
+    public init(_ text: String, _ kind: Kind = .info) {
+        self.text = text
+        self.kind = kind
+    }
+}
+
+/// Everything the UI shows. `reduce` is the only thing that changes it and `render` the only
+/// thing that draws it.
+public struct AppState: Sendable {
+    public var screen: Screen = .label
+    public var overlay: Overlay?
+    public var session: SessionInfo?
+    public var keymap: KeyMap
+    /// The direct key of each label, in label-set order (fewer than the labels when the set is
+    /// larger than the free keys).
+    public var labelKeys: [Key] = []
+    public var label = LabelScreenState()
+    public var review = ReviewScreenState()
+    public var dashboard: DashboardSnapshot?
+    public var status: StatusLine?
+    public var width: Int
+    public var height: Int
+    public var shouldQuit = false
+
+    public init(keymap: KeyMap = .standard, width: Int = 80, height: Int = 24) {
+        self.keymap = keymap
+        self.width = width
+        self.height = height
+    }
+
+    public var labels: [String] { session?.labels ?? [] }
+
+    /// The label set index reached by `key`, if it is a label key.
+    public func labelIndex(for key: Key) -> Int? {
+        labelKeys.firstIndex(of: key)
+    }
+}

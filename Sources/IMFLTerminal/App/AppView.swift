@@ -1,0 +1,103 @@
+/// Draws the whole UI for a state: header with the screen tabs, the current screen, the status
+/// line, the footer of keys (from the keymap table) and any overlay. Pure: it only fills the
+/// buffer, which tests compare as text.
+public enum AppView {
+    /// The smallest terminal the UI lays out; smaller ones get a message instead.
+    public static let minimumWidth = 40
+    public static let minimumHeight = 12
+
+    /// The screen area between the header and the status line.
+    public static func bodyArea(width: Int, height: Int) -> Rect {
+        Rect(x: 0, y: 0, width: width, height: height).split(.vertical, [.length(1), .fill, .length(1), .length(1)])[1]
+    }
+
+    /// Renders `state` into `buffer`, which it resizes to the state's terminal size.
+    public static func render(_ state: AppState, into buffer: inout Buffer) {
+        if buffer.width != state.width || buffer.height != state.height {
+            buffer.resize(width: state.width, height: state.height)
+        } else {
+            buffer.clear()
+        }
+        let area = buffer.area
+        guard state.width >= minimumWidth, state.height >= minimumHeight else {
+            let lines = wrap("Terminal too small: \(state.width)×\(state.height), imfl needs at least \(minimumWidth)×\(minimumHeight).", width: max(1, state.width))
+            for (i, l) in lines.prefix(state.height).enumerated() { buffer.put(l, x: 0, y: i, style: Style(.warning)) }
+            return
+        }
+        let rows = area.split(.vertical, [.length(1), .fill, .length(1), .length(1)])
+        renderHeader(state, into: &buffer, area: rows[0])
+        switch state.screen {
+        case .label: LabelScreen.render(state, into: &buffer, area: rows[1])
+        case .review: ReviewScreen.render(state, into: &buffer, area: rows[1])
+        case .dashboard: DashboardScreen.render(state, into: &buffer, area: rows[1])
+        }
+        renderStatus(state, into: &buffer, area: rows[2])
+        renderFooter(state, into: &buffer, area: rows[3])
+        switch state.overlay {
+        case nil: break
+        case .help(let scroll): HelpOverlay.render(state, scroll: scroll, into: &buffer, area: rows[1])
+        case .guidelines(let scroll): GuidelinesOverlay.render(state, scroll: scroll, into: &buffer, area: area)
+        case .note(let id, let text):
+            PromptOverlay.render(title: "Note for item \(id)", text: text, hint: "Enter saves · Esc cancels · empty clears", into: &buffer, area: rows[1])
+        case .bulkThreshold(let text):
+            PromptOverlay.render(title: "Accept unreviewed LLM labels with confidence ≥", text: text, hint: "Enter accepts · Esc cancels", into: &buffer, area: rows[1])
+        case .picker(let picker):
+            LabelPicker(state: picker, labels: state.labels, keys: state.labelKeys).render(into: &buffer, area: rows[1])
+        }
+    }
+
+    static func renderHeader(_ state: AppState, into buffer: inout Buffer, area: Rect) {
+        buffer.fill(area, style: Style(.title))
+        var x = buffer.put(" imfl", x: area.x, y: area.y, style: Style(.title, .bold))
+        if let name = state.session?.name { x = buffer.put(" · " + name, x: x, y: area.y, style: Style(.title)) }
+        x += 2
+        for screen in Screen.allCases {
+            let current = screen == state.screen
+            x = buffer.put(" \(screen.title) ", x: x, y: area.y, style: current ? Style(.accent, [.bold, .reverse]) : Style(.title), maxX: area.right)
+        }
+        var right: [String] = []
+        if let d = state.dashboard {
+            right.append("round \(d.currentRound)/\(max(d.schedule.count, state.session?.rounds ?? 0))")
+            if d.llm.isPaused { right.append("LLM paused") }
+        }
+        right.append("\(state.label.labeledThisRun) labeled")
+        let text = right.joined(separator: " · ") + " "
+        if x + DisplayWidth.of(text) + 1 <= area.right {
+            let paused = state.dashboard?.llm.isPaused ?? false
+            putRight(text, into: &buffer, area: area, style: paused ? Style(.warning, .bold) : Style(.title))
+        }
+    }
+
+    static func renderStatus(_ state: AppState, into buffer: inout Buffer, area: Rect) {
+        if let s = state.status {
+            let role: Role = switch s.kind {
+            case .info: .accent
+            case .warning: .warning
+            case .error: .error
+            }
+            buffer.put(" " + truncate(singleLine(s.text), width: area.width - 1), x: area.x, y: area.y, style: Style(role))
+            return
+        }
+        let hint: String? = switch (state.screen, state.label.phase) {
+        case (.label, .saving(let l)): "saving “\(l)”…"
+        case (.label, .skipping): "skipping…"
+        case (.label, .undoing): "undoing…"
+        default: nil
+        }
+        if let hint { buffer.put(" " + hint, x: area.x, y: area.y, style: .dim, maxX: area.right) }
+    }
+
+    /// The keys of the current screen from the keymap table; unavailable ones are dimmed.
+    static func renderFooter(_ state: AppState, into buffer: inout Buffer, area: Rect) {
+        var x = area.x + 1
+        var seen = Set<Action>()
+        for b in state.keymap.bindings(for: state.screen.scope) where b.inFooter && seen.insert(b.action).inserted {
+            let disabled = b.disabledReason(state) != nil
+            let entry = b.keyText + " " + b.help
+            guard x + DisplayWidth.of(entry) <= area.right else { break }
+            x = buffer.put(b.keyText, x: x, y: area.y, style: disabled ? .dim : Style(.accent, .bold))
+            x = buffer.put(" " + b.help, x: x, y: area.y, style: disabled ? .dim : .text)
+            x += 2
+        }
+    }
+}

@@ -1,0 +1,385 @@
+/// The effects to run when the UI starts.
+public func startEffects() -> [Effect] { [.loadSession] }
+
+/// Folds one message into the state and returns the backend calls it needs. Pure: no I/O,
+/// no clock, so scripted sessions in tests replay exactly.
+///
+/// Commit rule: a label key sends `.submitLabel` and puts the label screen in `.saving`; the
+/// next item is requested only when `.labelCommitted` arrives. Label, skip and undo keys that
+/// arrive meanwhile are ignored with a status message rather than queued: a queued key would
+/// label an item the expert has not seen yet. Scrolling, screens and overlays stay live.
+public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
+    switch msg {
+    case .key(let key):
+        return reduceKey(&state, key)
+    case .resize(let w, let h):
+        state.width = w
+        state.height = h
+        state.label.scroll = min(state.label.scroll, LabelScreen.maxScroll(state))
+        return []
+    case .sessionLoaded(let info):
+        state.session = info
+        state.labelKeys = state.keymap.labelKeys(count: info.labels.count)
+        state.label.phase = .loading
+        return [.loadNextItem, .loadDashboard]
+    case .itemLoaded(let item):
+        state.label.item = item
+        state.label.phase = item == nil ? .waiting : .ready
+        state.label.scroll = 0
+        return []
+    case .labelCommitted(let commit):
+        state.label.lastCommit = commit
+        state.label.labeledThisRun += 1
+        state.label.phase = .loading
+        state.status = StatusLine("saved “\(commit.label)” for item \(commit.itemID)")
+        return [.loadNextItem]
+    case .skipped(let id):
+        state.label.phase = .loading
+        state.status = StatusLine("skipped item \(id); it comes back at the end of the queue")
+        return [.loadNextItem]
+    case .undone(let result):
+        guard let result else {
+            state.label.phase = state.label.item == nil ? .waiting : .ready
+            state.status = StatusLine("nothing to undo", .warning)
+            return []
+        }
+        state.label.item = result.item
+        state.label.phase = .ready
+        state.label.scroll = 0
+        state.label.labeledThisRun = max(0, state.label.labeledThisRun - 1)
+        state.status = StatusLine("undid “\(result.withdrawnLabel)” on item \(result.item.itemID) (round \(result.round)); label it again")
+        return []
+    case .noteSaved(let id, let note):
+        if state.label.item?.itemID == id { state.label.item?.note = note.isEmpty ? nil : note }
+        state.status = StatusLine(note.isEmpty ? "note cleared" : "note saved for item \(id)")
+        return []
+    case .reviewLoaded(let page):
+        guard page.sort == state.review.sort else { return [] }
+        state.review.rows = page.items
+        state.review.offset = page.offset
+        state.review.total = page.total
+        state.review.loading = false
+        state.review.loaded = true
+        state.review.selected = min(state.review.selected, max(0, page.total - 1))
+        return []
+    case .reviewUpdated(let item):
+        state.review.pending.remove(item.itemID)
+        if let i = state.review.rows.firstIndex(where: { $0.itemID == item.itemID }) {
+            state.review.rows[i] = item
+        }
+        switch item.status {
+        case .overridden(let l): state.status = StatusLine("item \(item.itemID): “\(item.llmLabel)” overridden with “\(l)”")
+        case .accepted: state.status = StatusLine("item \(item.itemID): “\(item.llmLabel)” accepted")
+        case .unreviewed: break
+        }
+        return []
+    case .bulkAccepted(let n, let t):
+        state.status = StatusLine("accepted \(n) LLM label\(n == 1 ? "" : "s") with confidence ≥ \(formatFixed(t, 2))")
+        return [reloadReview(&state)]
+    case .dashboardLoaded(let snapshot):
+        state.dashboard = snapshot
+        return []
+    case .event(let event):
+        return reduceEvent(&state, event)
+    case .failed(let effect, let message):
+        state.status = StatusLine(message, .error)
+        switch effect {
+        case .submitLabel, .skip, .undo:
+            state.label.phase = state.label.item == nil ? .waiting : .ready
+        case .loadNextItem:
+            state.label.phase = .waiting
+        case .accept(let id), .override(let id, _):
+            state.review.pending.remove(id)
+        case .loadReview:
+            state.review.loading = false
+        case .loadSession, .setNote, .bulkAccept, .loadDashboard, .quit:
+            break
+        }
+        return []
+    }
+}
+
+private func reduceEvent(_ state: inout AppState, _ event: BackendEvent) -> [Effect] {
+    switch event {
+    case .progress(let task, let p):
+        state.dashboard?.progress[task] = p
+        return []
+    case .llmStatus(let s):
+        state.dashboard?.llm = s
+        if let reason = s.pausedReason { state.status = StatusLine("LLM queue paused: \(reason)", .warning) }
+        return []
+    case .roundFinished(let report):
+        state.status = StatusLine("round \(report.round) retrained: macro-F1 \(formatFixed(report.macroF1, 2))")
+        return [.loadDashboard]
+    case .expertQueueChanged(let count):
+        guard count > 0, state.label.phase == .waiting else { return [] }
+        state.label.phase = .loading
+        return [.loadNextItem]
+    case .reviewChanged:
+        return state.screen == .review ? [reloadReview(&state)] : []
+    case .notice(let text):
+        state.status = StatusLine(text)
+        return []
+    }
+}
+
+private func reloadReview(_ state: inout AppState) -> Effect {
+    state.review.loading = true
+    let offset = max(0, state.review.selected - ReviewScreenState.window / 2)
+    return .loadReview(sort: state.review.sort, offset: offset, limit: ReviewScreenState.window)
+}
+
+private func reduceKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    if key == .ctrl("c") {
+        state.shouldQuit = true
+        return [.quit]
+    }
+    if state.overlay != nil { return reduceOverlayKey(&state, key) }
+    if let binding = state.keymap.binding(for: key, on: state.screen.scope) {
+        if let reason = binding.disabledReason(state) {
+            state.status = StatusLine("\(binding.help): \(reason)", .warning)
+            return []
+        }
+        state.status = nil
+        return perform(binding.action, &state)
+    }
+    if let index = state.labelIndex(for: key), state.screen != .dashboard {
+        return chooseLabel(index, &state)
+    }
+    state.status = StatusLine("\(key) does nothing here; ? shows the keys", .warning)
+    return []
+}
+
+/// Applies a chosen label on the label screen (commit) or the review screen (override).
+private func chooseLabel(_ index: Int, _ state: inout AppState) -> [Effect] {
+    let labels = state.labels
+    guard labels.indices.contains(index) else { return [] }
+    switch state.screen {
+    case .label:
+        if let reason = state.label.busyReason ?? state.label.noItemReason {
+            state.status = StatusLine("key ignored: \(reason)", .warning)
+            return []
+        }
+        guard let item = state.label.item else { return [] }
+        state.label.phase = .saving(labels[index])
+        state.status = nil
+        return [.submitLabel(itemID: item.itemID, label: labels[index])]
+    case .review:
+        if let reason = state.review.selectionReason {
+            state.status = StatusLine("key ignored: \(reason)", .warning)
+            return []
+        }
+        guard let item = state.review.selectedItem else { return [] }
+        state.review.pending.insert(item.itemID)
+        return [.override(itemID: item.itemID, label: labels[index])]
+    case .dashboard:
+        return []
+    }
+}
+
+private func switchScreen(to screen: Screen, _ state: inout AppState) -> [Effect] {
+    state.screen = screen
+    switch screen {
+    case .label: return []
+    case .review: return [reloadReview(&state)]
+    case .dashboard: return [.loadDashboard]
+    }
+}
+
+private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
+    switch action {
+    case .quit:
+        state.shouldQuit = true
+        return [.quit]
+    case .help:
+        state.overlay = .help(scroll: 0)
+    case .guidelines:
+        state.overlay = .guidelines(scroll: 0)
+    case .nextScreen, .previousScreen:
+        let all = Screen.allCases
+        let step = action == .nextScreen ? 1 : all.count - 1
+        return switchScreen(to: all[(all.firstIndex(of: state.screen)! + step) % all.count], &state)
+    case .showLabel: return switchScreen(to: .label, &state)
+    case .showReview: return switchScreen(to: .review, &state)
+    case .showDashboard: return switchScreen(to: .dashboard, &state)
+    case .skip:
+        guard let item = state.label.item else { return [] }
+        state.label.phase = .skipping
+        return [.skip(itemID: item.itemID)]
+    case .undo:
+        state.label.phase = .undoing
+        return [.undo]
+    case .note:
+        guard let item = state.label.item else { return [] }
+        state.overlay = .note(itemID: item.itemID, text: item.note ?? "")
+    case .pickLabel:
+        switch state.screen {
+        case .label:
+            guard let item = state.label.item else { return [] }
+            state.overlay = .picker(PickerState(purpose: .labelItem(item.itemID)))
+        case .review:
+            guard let item = state.review.selectedItem else { return [] }
+            state.overlay = .picker(PickerState(purpose: .overrideReview(item.itemID)))
+        case .dashboard: break
+        }
+    case .pageDown, .pageUp, .down, .up, .top, .bottom:
+        return move(action, &state)
+    case .accept:
+        guard let item = state.review.selectedItem else { return [] }
+        state.review.pending.insert(item.itemID)
+        var effects: [Effect] = [.accept(itemID: item.itemID)]
+        effects += move(.down, &state)
+        return effects
+    case .bulkAccept:
+        state.overlay = .bulkThreshold(text: formatFixed(state.review.threshold, 2))
+    case .cycleSort:
+        state.review.sort = state.review.sort.next
+        state.review.selected = 0
+        state.review.scroll = 0
+        state.review.rows = []
+        state.status = StatusLine("sorted by \(state.review.sort.title)")
+        return [reloadReview(&state)]
+    case .refresh:
+        return [.loadDashboard]
+    }
+    return []
+}
+
+private func move(_ action: Action, _ state: inout AppState) -> [Effect] {
+    switch state.screen {
+    case .label:
+        let page = max(1, LabelScreen.textPageHeight(state) - 1)
+        var s = state.label.scroll
+        switch action {
+        case .pageDown: s += page
+        case .pageUp: s -= page
+        case .down: s += 1
+        case .up: s -= 1
+        default: break
+        }
+        state.label.scroll = max(0, min(s, LabelScreen.maxScroll(state)))
+        return []
+    case .review:
+        guard state.review.total > 0 else { return [] }
+        let page = max(1, ReviewScreen.visibleRows(state))
+        var sel = state.review.selected
+        switch action {
+        case .pageDown: sel += page
+        case .pageUp: sel -= page
+        case .down: sel += 1
+        case .up: sel -= 1
+        case .top: sel = 0
+        case .bottom: sel = state.review.total - 1
+        default: break
+        }
+        sel = max(0, min(sel, state.review.total - 1))
+        state.review.selected = sel
+        if sel < state.review.scroll { state.review.scroll = sel }
+        if sel >= state.review.scroll + page { state.review.scroll = sel - page + 1 }
+        let loadedRange = state.review.offset..<(state.review.offset + state.review.rows.count)
+        if !loadedRange.contains(sel), !state.review.loading {
+            return [reloadReview(&state)]
+        }
+        return []
+    case .dashboard:
+        return []
+    }
+}
+
+private func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
+    guard let overlay = state.overlay else { return [] }
+    switch overlay {
+    case .help(let scroll), .guidelines(let scroll):
+        let isHelp: Bool = if case .help = overlay { true } else { false }
+        let maxScroll = isHelp ? HelpOverlay.maxScroll(state) : GuidelinesOverlay.maxScroll(state)
+        var s = scroll
+        switch key {
+        case .escape, .char("q"), .enter: state.overlay = nil; return []
+        case .char("?") where isHelp: state.overlay = nil; return []
+        case .char("g") where !isHelp: state.overlay = nil; return []
+        case .char("j"), .down: s += 1
+        case .char("k"), .up: s -= 1
+        case .pageDown, .char(" "): s += 10
+        case .pageUp: s -= 10
+        default: return []
+        }
+        s = max(0, min(s, maxScroll))
+        state.overlay = isHelp ? .help(scroll: s) : .guidelines(scroll: s)
+        return []
+    case .note(let id, var text):
+        switch key {
+        case .escape:
+            state.overlay = nil
+        case .enter:
+            state.overlay = nil
+            return [.setNote(itemID: id, note: text)]
+        case .backspace:
+            if !text.isEmpty { text.removeLast() }
+            state.overlay = .note(itemID: id, text: text)
+        case .char(let c):
+            text.append(c)
+            state.overlay = .note(itemID: id, text: text)
+        default: break
+        }
+        return []
+    case .bulkThreshold(var text):
+        switch key {
+        case .escape:
+            state.overlay = nil
+        case .enter:
+            guard let t = Double(text), (0...1).contains(t) else {
+                state.status = StatusLine("threshold must be a number between 0 and 1", .warning)
+                return []
+            }
+            state.overlay = nil
+            state.review.threshold = t
+            return [.bulkAccept(minConfidence: t)]
+        case .backspace:
+            if !text.isEmpty { text.removeLast() }
+            state.overlay = .bulkThreshold(text: text)
+        case .char(let c) where c.isNumber || c == ".":
+            text.append(c)
+            state.overlay = .bulkThreshold(text: text)
+        default: break
+        }
+        return []
+    case .picker(var picker):
+        let matches = picker.matches(state.labels)
+        switch key {
+        case .escape:
+            state.overlay = nil
+            return []
+        case .enter:
+            guard matches.indices.contains(picker.selected) else { return [] }
+            state.overlay = nil
+            return chooseLabel(matches[picker.selected], &state)
+        case .down: picker.selected = min(picker.selected + 1, max(0, matches.count - 1))
+        case .up: picker.selected = max(0, picker.selected - 1)
+        case .pageDown: picker.selected = min(picker.selected + 10, max(0, matches.count - 1))
+        case .pageUp: picker.selected = max(0, picker.selected - 10)
+        case .backspace:
+            if !picker.filter.isEmpty { picker.filter.removeLast() }
+            picker.selected = 0
+        case .char(let c):
+            picker.filter.append(c)
+            picker.selected = 0
+        default: break
+        }
+        state.overlay = .picker(picker)
+        return []
+    }
+}
+
+/// `value` with `digits` decimals, without Foundation's locale-dependent formatting.
+public func formatFixed(_ value: Double, _ digits: Int) -> String {
+    guard value.isFinite else { return "–" }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = (abs(value) * scale).rounded()
+    let whole = Int(scaled / scale)
+    let frac = Int(scaled) - whole * Int(scale)
+    let sign = value < 0 && scaled != 0 ? "-" : ""
+    guard digits > 0 else { return sign + String(whole) }
+    let fracText = String(frac)
+    return sign + String(whole) + "." + String(repeating: "0", count: digits - fracText.count) + fracText
+}

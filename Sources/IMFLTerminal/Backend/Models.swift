@@ -1,0 +1,321 @@
+import IMFLCore
+
+/// What the label screen needs to know about the session once, at start.
+public struct SessionInfo: Sendable, Equatable, Codable {
+    public var name: String
+    /// The label set, in the order the label bar shows it.
+    public var labels: [String]
+    /// The session's guideline text, shown by the `g` overlay.
+    public var guidelines: String
+    /// Rounds in the schedule.
+    public var rounds: Int
+
+    public init(name: String, labels: [String], guidelines: String, rounds: Int) {
+        self.name = name
+        self.labels = labels
+        self.guidelines = guidelines
+        self.rounds = rounds
+    }
+}
+
+/// A retrieved, already-labeled item shown beside the one being labeled: the same examples the
+/// LLM prompt used for its own items.
+public struct Neighbour: Sendable, Equatable, Codable {
+    public var itemID: Int64
+    public var text: String
+    public var label: String
+    public var source: LabelSource
+    /// Cosine similarity to the item, in [-1, 1].
+    public var similarity: Double
+
+    public init(itemID: Int64, text: String, label: String, source: LabelSource, similarity: Double) {
+        self.itemID = itemID
+        self.text = text
+        self.label = label
+        self.source = source
+        self.similarity = similarity
+    }
+}
+
+/// The current classifier's guess for an item.
+public struct Prediction: Sendable, Equatable, Codable {
+    public var label: String
+    /// max_c p(c|x) of the current classifier.
+    public var confidence: Double
+
+    public init(label: String, confidence: Double) {
+        self.label = label
+        self.confidence = confidence
+    }
+}
+
+/// An item in the expert queue, with what the expert needs to label it.
+public struct ExpertItem: Sendable, Equatable, Codable {
+    public var itemID: Int64
+    public var text: String
+    /// The round that queued it.
+    public var round: Int
+    /// Nil before the first classifier exists (round 1).
+    public var prediction: Prediction?
+    public var neighbours: [Neighbour]
+    public var note: String?
+    /// Items still waiting for the expert in this round, this one included.
+    public var remainingInRound: Int
+
+    public init(itemID: Int64, text: String, round: Int, prediction: Prediction?, neighbours: [Neighbour],
+                note: String? = nil, remainingInRound: Int) {
+        self.itemID = itemID
+        self.text = text
+        self.round = round
+        self.prediction = prediction
+        self.neighbours = neighbours
+        self.note = note
+        self.remainingInRound = remainingInRound
+    }
+}
+
+/// The stored result of a label submission: the backend has written it durably.
+public struct LabelCommit: Sendable, Equatable, Codable {
+    public var itemID: Int64
+    public var label: String
+    public var round: Int
+    /// Expert labels in the session after this one.
+    public var expertLabelCount: Int
+
+    public init(itemID: Int64, label: String, round: Int, expertLabelCount: Int) {
+        self.itemID = itemID
+        self.label = label
+        self.round = round
+        self.expertLabelCount = expertLabelCount
+    }
+}
+
+/// What an undo took back: the item returns to the front of the expert queue.
+public struct UndoResult: Sendable, Equatable, Codable {
+    public var item: ExpertItem
+    /// The label that was withdrawn.
+    public var withdrawnLabel: String
+    /// The round the withdrawn label belonged to (undo goes back across rounds).
+    public var round: Int
+
+    public init(item: ExpertItem, withdrawnLabel: String, round: Int) {
+        self.item = item
+        self.withdrawnLabel = withdrawnLabel
+        self.round = round
+    }
+}
+
+/// Orders of the review screen.
+public enum ReviewSort: String, Sendable, CaseIterable, Codable {
+    /// Lowest LLM confidence first.
+    case lowestConfidence = "lowest-confidence"
+    /// LLM labels the current model disagrees with first, most confident disagreement first.
+    case disagreement
+    /// Grouped by k-means cluster, lowest confidence first within a cluster.
+    case cluster
+
+    public var title: String {
+        switch self {
+        case .lowestConfidence: "lowest confidence"
+        case .disagreement: "disagreement with model"
+        case .cluster: "cluster"
+        }
+    }
+
+    public var next: ReviewSort {
+        let all = Self.allCases
+        return all[(all.firstIndex(of: self)! + 1) % all.count]
+    }
+}
+
+/// Where an LLM label stands after review.
+public enum ReviewStatus: Sendable, Equatable, Codable {
+    case unreviewed
+    case accepted
+    /// The expert replaced the LLM label; logged with source `override`.
+    case overridden(String)
+}
+
+/// One LLM label offered for review.
+public struct ReviewItem: Sendable, Equatable, Codable {
+    public var itemID: Int64
+    public var text: String
+    public var round: Int
+    public var llmLabel: String
+    /// The LLM's probability of its label; nil when the endpoint gave no log-probabilities.
+    public var llmConfidence: Double?
+    public var prediction: Prediction?
+    public var cluster: Int
+    public var status: ReviewStatus
+    /// The expert examples the LLM prompt carried.
+    public var neighbours: [Neighbour]
+
+    public init(itemID: Int64, text: String, round: Int, llmLabel: String, llmConfidence: Double?,
+                prediction: Prediction?, cluster: Int, status: ReviewStatus, neighbours: [Neighbour]) {
+        self.itemID = itemID
+        self.text = text
+        self.round = round
+        self.llmLabel = llmLabel
+        self.llmConfidence = llmConfidence
+        self.prediction = prediction
+        self.cluster = cluster
+        self.status = status
+        self.neighbours = neighbours
+    }
+
+    /// The label the item trains with now.
+    public var effectiveLabel: String {
+        if case .overridden(let l) = status { return l }
+        return llmLabel
+    }
+}
+
+/// A window of the review list.
+public struct ReviewPage: Sendable, Equatable {
+    public var sort: ReviewSort
+    public var offset: Int
+    public var items: [ReviewItem]
+    /// LLM labels in the whole list.
+    public var total: Int
+
+    public init(sort: ReviewSort, offset: Int, items: [ReviewItem], total: Int) {
+        self.sort = sort
+        self.offset = offset
+        self.items = items
+        self.total = total
+    }
+}
+
+/// Scores after one round's retraining, on the session's test set.
+public struct RoundReport: Sendable, Equatable, Codable {
+    public var round: Int
+    public var macroF1: Double
+    public var accuracy: Double
+    /// F1 per label, in label-set order.
+    public var perClassF1: [String: Double]
+
+    public init(round: Int, macroF1: Double, accuracy: Double, perClassF1: [String: Double]) {
+        self.round = round
+        self.macroF1 = macroF1
+        self.accuracy = accuracy
+        self.perClassF1 = perClassF1
+    }
+}
+
+/// One round of the schedule: planned batch sizes and what was used so far.
+public struct ScheduleEntry: Sendable, Equatable, Codable {
+    public var round: Int
+    public var expertPlanned: Int
+    public var expertUsed: Int
+    public var llmPlanned: Int
+    public var llmUsed: Int
+
+    public init(round: Int, expertPlanned: Int, expertUsed: Int, llmPlanned: Int, llmUsed: Int) {
+        self.round = round
+        self.expertPlanned = expertPlanned
+        self.expertUsed = expertUsed
+        self.llmPlanned = llmPlanned
+        self.llmUsed = llmUsed
+    }
+}
+
+/// Background work the dashboard shows a progress bar for.
+public enum BackgroundTask: String, Sendable, CaseIterable, Codable {
+    case embedding
+    case llmQueue = "llm-queue"
+    case retraining
+
+    public var title: String {
+        switch self {
+        case .embedding: "Embedding"
+        case .llmQueue: "LLM queue"
+        case .retraining: "Retraining"
+        }
+    }
+}
+
+/// Progress of one background task.
+public struct TaskProgress: Sendable, Equatable, Codable {
+    public var done: Int
+    public var total: Int
+    public init(done: Int, total: Int) {
+        self.done = done
+        self.total = total
+    }
+    public var fraction: Double { total > 0 ? min(1, Double(done) / Double(total)) : 0 }
+}
+
+/// The LLM annotator's health as the UI reports it.
+public struct LLMStatus: Sendable, Equatable, Codable {
+    /// Why the LLM queue is paused (endpoint down, no model, budget spent); nil when running.
+    public var pausedReason: String?
+    /// Failed calls so far.
+    public var errorCount: Int
+    /// The most recent error message.
+    public var lastError: String?
+
+    public init(pausedReason: String? = nil, errorCount: Int = 0, lastError: String? = nil) {
+        self.pausedReason = pausedReason
+        self.errorCount = errorCount
+        self.lastError = lastError
+    }
+    public var isPaused: Bool { pausedReason != nil }
+}
+
+/// Everything the dashboard shows, fetched in one call.
+public struct DashboardSnapshot: Sendable, Equatable, Codable {
+    public var labels: [String]
+    public var rounds: [RoundReport]
+    public var schedule: [ScheduleEntry]
+    /// 1-based; the round the expert is labeling now.
+    public var currentRound: Int
+    public var promptTokens: Int
+    public var completionTokens: Int
+    /// Cost in the session's currency: expert labels times cost per label, tokens times price.
+    public var expertCost: Double
+    public var llmCost: Double
+    public var currency: String
+    /// LLM labels the expert has seen (accepted or overridden) and how many were accepted.
+    public var agreementCompared: Int
+    public var agreementAgreed: Int
+    public var progress: [BackgroundTask: TaskProgress]
+    public var llm: LLMStatus
+
+    public init(labels: [String], rounds: [RoundReport], schedule: [ScheduleEntry], currentRound: Int,
+                promptTokens: Int, completionTokens: Int, expertCost: Double, llmCost: Double,
+                currency: String, agreementCompared: Int, agreementAgreed: Int,
+                progress: [BackgroundTask: TaskProgress], llm: LLMStatus) {
+        self.labels = labels
+        self.rounds = rounds
+        self.schedule = schedule
+        self.currentRound = currentRound
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.expertCost = expertCost
+        self.llmCost = llmCost
+        self.currency = currency
+        self.agreementCompared = agreementCompared
+        self.agreementAgreed = agreementAgreed
+        self.progress = progress
+        self.llm = llm
+    }
+
+    public var agreement: Double? {
+        agreementCompared > 0 ? Double(agreementAgreed) / Double(agreementCompared) : nil
+    }
+}
+
+/// Something the engine reports while the expert works. The UI folds each event into its
+/// state and redraws; none of them blocks the expert.
+public enum BackendEvent: Sendable, Equatable {
+    case progress(BackgroundTask, TaskProgress)
+    case llmStatus(LLMStatus)
+    /// A round was retrained and scored; the dashboard refetches.
+    case roundFinished(RoundReport)
+    /// New items reached the expert queue (the label screen leaves "waiting" when count > 0).
+    case expertQueueChanged(count: Int)
+    /// New LLM labels are ready for review.
+    case reviewChanged
+    /// A line for the status bar.
+    case notice(String)
+}

@@ -1,0 +1,34 @@
+/// Everything a key can do. The raw value is the name used in keymap overrides
+/// (`[keys] skip = ["s"]`).
+public enum Action: String, CaseIterable, Sendable, Hashable {
+    case quit
+    case help
+    case guidelines
+    case nextScreen = "next-screen"
+    case previousScreen = "previous-screen"
+    case showLabel = "screen-label"
+    case showReview = "screen-review"
+    case showDashboard = "screen-dashboard"
+    case skip
+    case undo
+    case note
+    case pickLabel = "pick-label"
+    case pageDown = "page-down"
+    case pageUp = "page-up"
+    case down
+    case up
+    case top
+    case bottom
+    case accept
+    case bulkAccept = "bulk-accept"
+    case cycleSort = "cycle-sort"
+    case refresh
+}
+
+/// Where a binding applies.
+public enum Scope: String, Sendable, Hashable, CaseIterable {
+    case global
+    case label
+    case review
+    case dashboard
+}

@@ -1,0 +1,105 @@
+/// The dashboard: macro-F1 by round and per-class F1, budget gauges, the schedule with the
+/// current round marked, LLM-vs-expert agreement, background progress and the LLM's state.
+public enum DashboardScreen {
+    public static func render(_ state: AppState, into buffer: inout Buffer, area: Rect) {
+        guard let d = state.dashboard else {
+            buffer.put("Loading the dashboard…", x: area.x, y: area.y, style: .dim, maxX: area.right)
+            return
+        }
+        let (left, right): (Rect, Rect)
+        if area.width >= 70 {
+            let cols = area.split(.horizontal, [.percentage(50), .length(2), .fill])
+            (left, right) = (cols[0], cols[2])
+        } else {
+            let rows = area.split(.vertical, [.percentage(45), .fill])
+            (left, right) = (rows[0], rows[1])
+        }
+        renderScores(d, state, into: &buffer, area: left)
+        renderBudget(d, into: &buffer, area: right)
+    }
+
+    static func renderScores(_ d: DashboardSnapshot, _ state: AppState, into buffer: inout Buffer, area: Rect) {
+        let parts = area.split(.vertical, [.percentage(55), .length(1), .fill])
+        let bars = d.rounds.map { (label: "r\($0.round)", value: $0.macroF1) }
+        BarChart(title: "Macro-F1 by round", bars: bars, highlight: bars.isEmpty ? nil : bars.count - 1)
+            .render(into: &buffer, area: parts[0])
+        guard let last = d.rounds.last else { return }
+        let rows = d.labels.enumerated().map { i, l in
+            (label: l, value: last.perClassF1[l] ?? 0, style: Style(Role.forLabel(index: i)))
+        }
+        HorizontalBars(title: "F1 per class, round \(last.round) · accuracy \(formatFixed(last.accuracy, 2))", rows: rows)
+            .render(into: &buffer, area: parts[2])
+    }
+
+    static func renderBudget(_ d: DashboardSnapshot, into buffer: inout Buffer, area: Rect) {
+        var y = area.y
+        func line(_ r: Rect) -> Rect { Rect(x: r.x, y: y, width: r.width, height: y < r.bottom ? 1 : 0) }
+        buffer.put("Budget", x: area.x, y: y, style: Style(.title, .bold))
+        y += 1
+        let expertUsed = d.schedule.map(\.expertUsed).reduce(0, +)
+        let expertPlanned = d.schedule.map(\.expertPlanned).reduce(0, +)
+        let llmUsed = d.schedule.map(\.llmUsed).reduce(0, +)
+        let llmPlanned = d.schedule.map(\.llmPlanned).reduce(0, +)
+        Gauge(title: "Expert", fraction: Double(expertUsed) / Double(max(1, expertPlanned)),
+              caption: "\(expertUsed)/\(expertPlanned)", style: Style(.human)).render(into: &buffer, area: line(area), titleWidth: 11)
+        y += 1
+        Gauge(title: "LLM", fraction: Double(llmUsed) / Double(max(1, llmPlanned)),
+              caption: "\(llmUsed)/\(llmPlanned)", style: Style(.llm)).render(into: &buffer, area: line(area), titleWidth: 11)
+        y += 1
+        buffer.put("Tokens \(d.promptTokens + d.completionTokens) (\(d.promptTokens) in, \(d.completionTokens) out)",
+                   x: area.x, y: y, style: .text, maxX: area.right)
+        y += 1
+        buffer.put("Cost   expert \(d.currency)\(formatFixed(d.expertCost, 2)) · LLM \(d.currency)\(formatFixed(d.llmCost, 4))",
+                   x: area.x, y: y, style: .text, maxX: area.right)
+        y += 1
+        let agreement = d.agreement.map { "\(Int(($0 * 100).rounded()))% (\(d.agreementAgreed)/\(d.agreementCompared) reviewed)" } ?? "no LLM label reviewed yet"
+        var x = buffer.put("LLM vs expert agreement: ", x: area.x, y: y, style: .dim, maxX: area.right)
+        buffer.put(agreement, x: x, y: y, style: .text, maxX: area.right)
+        y += 2
+
+        // Schedule table with the current round marked.
+        let scheduleRows = max(0, min(d.schedule.count, area.bottom - y - 6))
+        if scheduleRows > 0 {
+            buffer.put("Schedule   expert      LLM", x: area.x, y: y, style: Style(.title, .bold), maxX: area.right)
+            y += 1
+            let start = max(0, min(d.currentRound - 1 - scheduleRows / 2, d.schedule.count - scheduleRows))
+            for e in d.schedule.dropFirst(start).prefix(scheduleRows) {
+                let current = e.round == d.currentRound
+                let style = current ? Style(.accent, .bold) : Style.text
+                let marker = current ? "▶" : " "
+                let text = "\(marker) r\(e.round)".padding(10) + "\(e.expertUsed)/\(e.expertPlanned)".padding(12) + "\(e.llmUsed)/\(e.llmPlanned)"
+                buffer.put(text, x: area.x, y: y, style: style, maxX: area.right)
+                y += 1
+            }
+            y += 1
+        }
+        // Background work.
+        for task in BackgroundTask.allCases {
+            guard y < area.bottom else { return }
+            let p = d.progress[task] ?? TaskProgress(done: 0, total: 0)
+            let caption = p.total == 0 ? "idle" : "\(p.done)/\(p.total)"
+            Gauge(title: task.title, fraction: p.fraction, caption: caption).render(into: &buffer, area: line(area), titleWidth: 11)
+            y += 1
+        }
+        guard y < area.bottom else { return }
+        if let reason = d.llm.pausedReason {
+            x = buffer.put("LLM paused: ", x: area.x, y: y, style: Style(.error, .bold), maxX: area.right)
+            buffer.put(singleLine(reason), x: x, y: y, style: Style(.error), maxX: area.right)
+        } else {
+            buffer.put("LLM running", x: area.x, y: y, style: Style(.human), maxX: area.right)
+        }
+        y += 1
+        if d.llm.errorCount > 0, y < area.bottom {
+            let last = d.llm.lastError.map { ": " + singleLine($0) } ?? ""
+            buffer.put("\(d.llm.errorCount) LLM error\(d.llm.errorCount == 1 ? "" : "s")\(last)", x: area.x, y: y, style: Style(.warning), maxX: area.right)
+        }
+    }
+}
+
+extension String {
+    /// Pads with spaces to `width` columns.
+    func padding(_ width: Int) -> String {
+        let w = DisplayWidth.of(self)
+        return w >= width ? self + " " : self + String(repeating: " ", count: width - w)
+    }
+}

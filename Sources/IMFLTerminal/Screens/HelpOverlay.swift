@@ -1,0 +1,44 @@
+/// The `?` overlay: every binding of the current screen and the global ones, from the same
+/// keymap table that dispatches keys, with the reason when an action is unavailable.
+public enum HelpOverlay {
+    static func lines(_ state: AppState) -> [(keys: String, help: String, disabled: String?)] {
+        var out: [(keys: String, help: String, disabled: String?)] = []
+        var seen = Set<String>()
+        for b in state.keymap.bindings(for: state.screen.scope) {
+            let id = b.action.rawValue + b.keyText
+            guard seen.insert(id).inserted else { continue }
+            out.append((b.keyText, b.help, b.disabledReason(state)))
+        }
+        if state.screen != .dashboard, !state.labelKeys.isEmpty {
+            let keys = state.labelKeys.prefix(3).map(\.description).joined(separator: " ")
+                + (state.labelKeys.count > 3 ? " … \(state.labelKeys.last!)" : "")
+            out.append((keys, state.screen == .label ? "label the item" : "override with that label", nil))
+        }
+        return out
+    }
+
+    static func box(_ area: Rect, _ state: AppState) -> Rect {
+        area.centered(width: min(area.width, 64), height: min(area.height, lines(state).count + 3))
+    }
+
+    public static func maxScroll(_ state: AppState) -> Int {
+        let area = Rect(x: 0, y: 0, width: state.width, height: state.height)
+        return max(0, lines(state).count - (box(area, state).height - 3))
+    }
+
+    public static func render(_ state: AppState, scroll: Int, into buffer: inout Buffer, area: Rect) {
+        let all = lines(state)
+        let inner = Box(title: "Keys · \(state.screen.title)", style: Style(.accent)).render(into: &buffer, area: box(area, state))
+        guard inner.height > 1 else { return }
+        let keyWidth = min(14, all.map { DisplayWidth.of($0.keys) }.max() ?? 6)
+        for (i, line) in all.dropFirst(scroll).prefix(inner.height - 1).enumerated() {
+            let y = inner.y + i
+            buffer.put(truncate(line.keys, width: keyWidth), x: inner.x + 1, y: y, style: Style(.accent, .bold))
+            let x = buffer.put(line.help, x: inner.x + keyWidth + 3, y: y, style: line.disabled == nil ? .text : .dim, maxX: inner.right)
+            if let reason = line.disabled {
+                buffer.put(" (\(reason))", x: x, y: y, style: .dim, maxX: inner.right)
+            }
+        }
+        buffer.put("Esc or ? closes", x: inner.x + 1, y: inner.bottom - 1, style: .dim, maxX: inner.right)
+    }
+}

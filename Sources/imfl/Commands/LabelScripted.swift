@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import IMFLTerminal
+
+/// `imfl label-scripted`: the labeling UI over a scripted, deterministic session. Hidden from
+/// help; it drives the end-to-end tests and demos until a real session is at hand.
+struct LabelScripted: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "label-scripted",
+        abstract: "Run the labeling UI over a scripted session (tests and demos).",
+        shouldDisplay: false
+    )
+
+    @Option(help: "Theme name (looked up in themes/) or path to a theme file.")
+    var theme: String = "default"
+
+    @Option(help: "Save the scripted session here after every change and resume from it.")
+    var state: String?
+
+    @Option(help: "A TOML file whose [keys] table overrides key bindings.")
+    var keys: String?
+
+    @Option(help: "Milliseconds each backend call takes.")
+    var delayMs: Int = 0
+
+    @Flag(help: "Show the LLM queue as paused because its endpoint is unreachable.")
+    var llmDown = false
+
+    func run() async throws {
+        let theme = try Theme.load(self.theme, directories: Theme.searchDirectories())
+        var keymap = KeyMap.standard
+        if let keys {
+            guard let text = try? String(contentsOfFile: keys, encoding: .utf8) else {
+                throw ValidationError("\(keys): cannot read the keymap file")
+            }
+            keymap = try keymap.overriding(toml: text, file: keys)
+        }
+        let fresh = ScriptedSession.demo(llmPausedReason: llmDown ? "connection refused at http://127.0.0.1:8080/v1 (no LLM server running)" : nil)
+        let delay = Duration.milliseconds(delayMs)
+        let backend: ScriptedBackend
+        if let state {
+            backend = try ScriptedBackend.open(stateFile: URL(fileURLWithPath: state), fresh: fresh, delay: delay)
+        } else {
+            backend = ScriptedBackend(session: fresh, delay: delay)
+        }
+        let reason = try await TerminalApp.run(backend: backend, theme: theme, keymap: keymap)
+        if case .signal(let s) = reason { throw ExitCode(128 + s) }
+    }
+}

@@ -1,0 +1,216 @@
+import Testing
+@testable import IMFLTerminal
+
+@Suite("Reducer: scripted sessions")
+struct ReducerTests {
+    @Test("a label is committed before the next item is shown; label keys meanwhile are ignored")
+    func commitBeforeNext() throws {
+        // Given the demo session showing item 1
+        var (session, state) = startedDemo()
+        #expect(state.label.item?.itemID == 1)
+        #expect(state.labelKeys.prefix(3) == [.char("1"), .char("2"), .char("3")])
+
+        // When the expert presses 1 (positive)
+        let effects = reduce(&state, .key(.char("1")))
+
+        // Then the label is sent, the item stays on screen, and the screen waits for the commit
+        #expect(effects == [.submitLabel(itemID: 1, label: "positive")])
+        #expect(state.label.phase == .saving("positive"))
+        #expect(state.label.item?.itemID == 1)
+
+        // When another label key arrives before the commit
+        let ignored = reduce(&state, .key(.char("2")))
+        // Then it is ignored and the status line says why
+        #expect(ignored.isEmpty)
+        #expect(state.status?.text.contains("still saving the previous label") == true)
+
+        // When the commit arrives, the next item is requested, and shown once it arrives
+        let answer = session.perform(effects[0])
+        let commit = try #require(answer)
+        #expect(reduce(&state, commit) == [.loadNextItem])
+        #expect(state.label.item?.itemID == 1)
+        let loaded = session.perform(.loadNextItem)
+        let next = try #require(loaded)
+        #expect(reduce(&state, next).isEmpty)
+        #expect(state.label.item?.itemID == 2)
+        #expect(state.label.phase == .ready)
+        #expect(session.expertLabels.map(\.label) == ["positive"])
+    }
+
+    @Test("a failed commit keeps the item and reports the error")
+    func failedCommit() {
+        var (_, state) = startedDemo()
+        _ = reduce(&state, .key(.char("3")))
+        _ = reduce(&state, .failed(.submitLabel(itemID: 1, label: "neutral"), message: "disk full"))
+        #expect(state.label.phase == .ready)
+        #expect(state.label.item?.itemID == 1)
+        #expect(state.status == StatusLine("disk full", .error))
+    }
+
+    @Test("undo goes back through the session across rounds")
+    func undoAcrossRounds() {
+        // Given round 1 (5 labels) complete and one label in round 2
+        var (session, state) = startedDemo()
+        press(Key.chars("123121"), &session, &state)
+        #expect(session.currentRound == 2)
+        #expect(state.label.item?.itemID == 7)
+
+        // When the expert undoes twice
+        press([.char("u")], &session, &state)
+        #expect(state.label.item?.itemID == 6)
+        #expect(state.status?.text.contains("round 2") == true)
+        press([.char("u")], &session, &state)
+
+        // Then the round-1 label of item 5 is withdrawn too, logged as undo events
+        #expect(state.label.item?.itemID == 5)
+        #expect(state.status?.text.contains("undid “negative” on item 5") == true)
+        #expect(state.status?.text.contains("round 1") == true)
+        #expect(session.expertLabels.count == 4)
+        #expect(session.log.filter { if case .undo = $0 { true } else { false } }.count == 2)
+        #expect(session.currentRound == 1)
+
+        // And labeling again resumes from there
+        press([.char("2")], &session, &state)
+        #expect(session.expertLabels.last == LabelCommit(itemID: 5, label: "negative", round: 1, expertLabelCount: 5))
+        #expect(state.label.item?.itemID == 6)
+    }
+
+    @Test("skip sends the item to the back of the queue")
+    func skip() {
+        var (session, state) = startedDemo()
+        press([.char("s")], &session, &state)
+        #expect(state.label.item?.itemID == 2)
+        #expect(session.queue.first == 1)
+    }
+
+    @Test("Tab cycles Label → Review → Dashboard and each screen loads its data")
+    func switchScreens() {
+        var (session, state) = startedDemo()
+        press([.tab], &session, &state)
+        #expect(state.screen == .review)
+        #expect(state.review.total == 12)
+        press([.tab], &session, &state)
+        #expect(state.screen == .dashboard)
+        #expect(state.dashboard?.schedule.count == 3)
+        press([.tab], &session, &state)
+        #expect(state.screen == .label)
+        press([.backTab], &session, &state)
+        #expect(state.screen == .dashboard)
+        press([.char("L")], &session, &state)
+        #expect(state.screen == .label)
+    }
+
+    @Test("review: a label key overrides the selected LLM label, logged as an override")
+    func overrideInReview() throws {
+        // Given the review list sorted by lowest confidence
+        var (session, state) = startedDemo()
+        press([.char("R")], &session, &state)
+        let first = try #require(state.review.selectedItem)
+        let confidences = state.review.rows.compactMap(\.llmConfidence)
+        #expect(confidences == confidences.sorted())
+
+        // When the expert presses the key of a label the LLM did not give
+        let differing = state.labels.firstIndex(where: { $0 != first.llmLabel })
+        let index = try #require(differing)
+        press([state.labelKeys[index]], &session, &state)
+
+        // Then the row shows the override and the session logged it with its own source
+        #expect(state.review.rows[0].status == .overridden(state.labels[index]))
+        #expect(session.log.last == .override(itemID: first.itemID, label: state.labels[index]))
+        #expect(state.review.pending.isEmpty)
+    }
+
+    @Test("review: accept marks the row and moves to the next; o changes the order")
+    func acceptAndSort() {
+        var (session, state) = startedDemo()
+        press([.char("R"), .char("a")], &session, &state)
+        #expect(state.review.rows[0].status == .accepted)
+        #expect(state.review.selected == 1)
+        press([.char("o")], &session, &state)
+        #expect(state.review.sort == .disagreement)
+        #expect(state.review.selected == 0)
+        let rows = state.review.rows
+        let disagreeing = rows.prefix { r in r.prediction?.label != r.llmLabel }
+        #expect(rows.dropFirst(disagreeing.count).allSatisfy { $0.prediction?.label == $0.llmLabel })
+    }
+
+    @Test("review: bulk accept above a threshold accepts exactly the confident unreviewed labels")
+    func bulkAccept() {
+        var (session, state) = startedDemo()
+        let expected = session.llmLabels.filter { $0.confidence >= 0.8 }.count
+        press([.char("R"), .char("A")], &session, &state)
+        #expect(state.overlay == .bulkThreshold(text: "0.90"))
+        press([.backspace, .backspace, .backspace, .backspace] + Key.chars("0.8") + [.enter], &session, &state)
+        #expect(state.overlay == nil)
+        #expect(session.llmLabels.filter { $0.status == .accepted }.count == expected)
+        #expect(state.status?.text == "accepted \(expected) LLM label\(expected == 1 ? "" : "s") with confidence ≥ 0.80")
+    }
+
+    @Test("the picker filters labels as the expert types and commits the chosen one")
+    func picker() {
+        var (session, state) = startedDemo()
+        press([.char("/")] + Key.chars("eu"), &session, &state)
+        guard case .picker(let p) = state.overlay else {
+            Issue.record("the picker did not open")
+            return
+        }
+        #expect(p.matches(state.labels) == [2])  // only "neutral" contains "eu"
+        press([.enter], &session, &state)
+        #expect(session.expertLabels.last?.label == "neutral")
+        #expect(state.label.item?.itemID == 2)
+    }
+
+    @Test("a note is saved on the item and shown")
+    func note() {
+        var (session, state) = startedDemo()
+        press([.char("n")] + Key.chars("ask Ana") + [.enter], &session, &state)
+        #expect(session.notes[1] == "ask Ana")
+        #expect(state.label.item?.note == "ask Ana")
+        #expect(render(state).lines.contains { $0.contains("note: ask Ana") })
+    }
+
+    @Test("PgDn pages a long item and stops at its end")
+    func paging() {
+        // Item 10 is long in the scripted session: skip to it
+        var (session, state) = startedDemo()
+        press(Key.chars("111112222"), &session, &state)
+        #expect(state.label.item?.itemID == 10)
+        let maxScroll = LabelScreen.maxScroll(state)
+        #expect(maxScroll > 0)
+        press([.pageDown], &session, &state)
+        #expect(state.label.scroll == min(maxScroll, LabelScreen.textPageHeight(state) - 1))
+        press(Array(repeating: .pageDown, count: 50), &session, &state)
+        #expect(state.label.scroll == maxScroll)
+        press([.pageUp], &session, &state)
+        #expect(state.label.scroll < maxScroll)
+    }
+
+    @Test("engine events: new expert items wake a waiting label screen; progress reaches the dashboard")
+    func events() {
+        var state = AppState()
+        state.label.phase = .waiting
+        #expect(reduce(&state, .event(.expertQueueChanged(count: 0))).isEmpty)
+        #expect(reduce(&state, .event(.expertQueueChanged(count: 4))) == [.loadNextItem])
+        var (session, started) = startedDemo()
+        session.drive(&started, .event(.progress(.retraining, TaskProgress(done: 3, total: 10))))
+        #expect(started.dashboard?.progress[.retraining] == TaskProgress(done: 3, total: 10))
+        session.drive(&started, .event(.llmStatus(LLMStatus(pausedReason: "endpoint down"))))
+        #expect(started.status == StatusLine("LLM queue paused: endpoint down", .warning))
+    }
+
+    @Test("a disabled action explains itself instead of acting")
+    func disabledReason() {
+        var (_, state) = startedDemo()
+        _ = reduce(&state, .key(.char("1")))
+        #expect(reduce(&state, .key(.char("s"))).isEmpty)
+        #expect(state.status == StatusLine("skip: still saving the previous label", .warning))
+    }
+
+    @Test("q quits; Ctrl-C quits even from an overlay")
+    func quitting() {
+        var (_, state) = startedDemo()
+        _ = reduce(&state, .key(.char("?")))
+        #expect(reduce(&state, .key(.ctrl("c"))) == [.quit])
+        #expect(state.shouldQuit)
+    }
+}
