@@ -329,6 +329,16 @@ public actor RoundEngine {
                           neighbours: neighbours(of: item.id, k: k))
     }
 
+    /// The latest classifier's most probable label for an item and its probability
+    /// (max_c p(c|x)); nil before the first round is trained.
+    public func prediction(for itemID: Int64) -> (label: String, confidence: Double)? {
+        guard let model = models.keys.max().flatMap({ models[$0] }), let row = vectorRow[itemID] else { return nil }
+        let p = model.predictProbabilities(vectors.rows([row]))
+        guard p.cols == configuration.labels.count, p.cols > 0 else { return nil }
+        let best = (0 ..< p.cols).max { p[0, $0] < p[0, $1] }!
+        return (configuration.labels[best], Double(p[0, best]))
+    }
+
     /// Unlabeled items left in the current round's queues (nil between rounds).
     public func currentQueueSizes() -> QueueSizes? { labelingRound.map(queueSizes) }
 

@@ -1,0 +1,105 @@
+import Foundation
+
+extension SessionConfig {
+    /// The label schedule session.toml describes.
+    /// - Throws: `SessionError.config` when the numbers cannot make a schedule.
+    public func schedule() throws -> Schedule {
+        let kind: ScheduleKind = switch budget.schedule {
+        case "equal": .equal
+        case "single": .single
+        default: .geometric
+        }
+        do {
+            return try Schedule(budget: budget.total, humanShare: budget.humanShare, rounds: budget.rounds,
+                                kind: kind, decay: budget.decay)
+        } catch let error as ScheduleError {
+            throw SessionError.config(path: Session.configFile, line: nil, message: "[budget]: \(error.description)")
+        }
+    }
+
+    /// The round engine's settings for this session.
+    public func engineConfiguration() throws -> EngineConfiguration {
+        guard let name = QueryStrategyName(rawValue: query.strategy) else {
+            throw SessionError.config(path: Session.configFile, line: nil, message: "query.strategy: unknown strategy \"\(query.strategy)\"")
+        }
+        var strategy = name.makeStrategy()
+        if var eeq = strategy as? EEQStrategy {
+            eeq.subsampleFactor = query.subsampleFactor
+            strategy = eeq
+        }
+        return EngineConfiguration(
+            labels: task.labels, schedule: try schedule(), strategy: strategy,
+            fewShot: retrieval.mode == "none" ? 0 : retrieval.k, seed: UInt64(max(0, query.seed)))
+    }
+}
+
+/// The LLM a session labels with, made ready on first use: the configured endpoint, or imfl's
+/// local llama.cpp server, started when the first item needs it and stopped with the session.
+/// Starting happens inside the engine's background LLM work, so the expert never waits on it;
+/// when the LLM is off or cannot start, each call fails with the reason, and the engine pauses
+/// the LLM queue and shows that reason.
+public actor SessionAnnotator: Annotator {
+    /// Why no LLM answers.
+    public struct Unavailable: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    private let settings: LLMSettings
+    private let labels: [String]
+    private let guidelines: String?
+    private let database: AppDatabase
+    private let server: LocalLLMServer
+    private var starting: Task<LLMAnnotator, any Error>?
+    private var startedServer = false
+
+    public init(config: SessionConfig, guidelines: String?, database: AppDatabase, server: LocalLLMServer = LocalLLMServer()) {
+        self.settings = config.annotatorSettings
+        self.labels = config.task.labels
+        self.guidelines = guidelines
+        self.database = database
+        self.server = server
+    }
+
+    public func annotate(_ request: AnnotationRequest) async throws -> AnnotationAnswer {
+        try await ready().annotate(request)
+    }
+
+    /// Shuts the HTTP client down and stops the local server if this session started it.
+    public func shutdown() async {
+        guard let starting else { return }
+        if let annotator = try? await starting.value { try? await annotator.client.shutdown() }
+        if startedServer { _ = try? await server.stop() }
+    }
+
+    private func ready() async throws -> LLMAnnotator {
+        if let starting { return try await starting.value }
+        let task = Task { try await self.make() }
+        starting = task
+        do {
+            return try await task.value
+        } catch {
+            starting = nil  // the next call tries again (the server may have been installed since)
+            throw error
+        }
+    }
+
+    private func make() async throws -> LLMAnnotator {
+        guard settings.enabled else { throw Unavailable(description: "the LLM is off for this session (llm.enabled = false)") }
+        var localURL: String?
+        if settings.usesLocalServer {
+            guard server.isInstalled else {
+                throw Unavailable(description: "the local LLM is not installed; run scripts/install-llm")
+            }
+            if case .running(let state) = await server.status() {
+                localURL = state.baseURL
+            } else {
+                localURL = try await server.start().baseURL
+                startedServer = true
+            }
+        }
+        let client = OpenAIChatClient(endpoint: settings.endpoint(localBaseURL: localURL), policy: settings.clientPolicy)
+        return LLMAnnotator(
+            client: client, prompt: settings.promptBuilder(labels: labels, guidelines: guidelines),
+            options: settings.annotatorOptions, cache: database, log: database)
+    }
+}
