@@ -188,6 +188,28 @@ struct EngineTests {
         #expect(try store.metrics().count == 1)
     }
 
+    @Test("with the LLM working alongside the expert, the session still completes every queue")
+    func concurrentLLM() async throws {
+        // Given a two-round session whose LLM starts at once instead of after the expert
+        var config = try Self.configuration()
+        config.llmStart = .concurrent
+        let store = InMemoryEngineStore(items: Self.sessionItems())
+        let engine = makeEngine(store, annotator: ScriptedAnnotator(gold: Self.gold, labels: Self.labels), config: config)
+        // When the scripted expert labels its items
+        let finished = try await Self.drive(engine, store: store)
+        // Then both rounds finish with all 40 labels, split by fidelity as queued
+        #expect(finished)
+        let log = LabelLog(try store.annotations())
+        #expect(log.labeledItems.count == 40)
+        for round in try store.rounds() {
+            for entry in try store.queue(round: round.round) {
+                let source = try #require(log.current(entry.itemID)).annotation.source
+                #expect(entry.fidelity == .human ? source.fidelity == .human : source == .llm || source == .override)
+            }
+        }
+        #expect(try store.metrics().map(\.round) == [1, 2])
+    }
+
     @Test("the engine refuses labels it cannot take, without writing anything")
     func refusesBadCalls() async throws {
         // Given a session whose first round is open
