@@ -12,6 +12,8 @@ struct IMFLCommand: AsyncParsableCommand {
             Init.self,
             Status.self,
             Export.self,
+            Plan.self,
+            Label.self,
             Bench.self,
             Embed.self,
             DurabilityProbe.self,

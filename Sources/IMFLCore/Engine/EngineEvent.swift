@@ -41,6 +41,14 @@ public struct ExpertTask: Sendable, Equatable {
     /// The most similar expert-labeled items, most similar first: what an LLM prompt for this
     /// item would retrieve.
     public var neighbours: [LabeledNeighbour]
+
+    public init(itemID: Int64, text: String, round: Int, rank: Int, neighbours: [LabeledNeighbour]) {
+        self.itemID = itemID
+        self.text = text
+        self.round = round
+        self.rank = rank
+        self.neighbours = neighbours
+    }
 }
 
 /// A labeled item similar to the one at hand.

@@ -323,8 +323,15 @@ public actor RoundEngine {
     }
 
     /// The next item waiting for the expert (highest ranked first), with its neighbours.
-    public func nextExpertItem(neighbours k: Int = 5) -> ExpertTask? {
-        guard let r = labelingRound, let entry = pending(r, .human).first, let item = items[entry.itemID] else { return nil }
+    /// - Parameter skipped: items the expert passed over, in the order skipped: they come
+    ///   after every other waiting item, in that order.
+    public func nextExpertItem(neighbours k: Int = 5, skipped: [Int64] = []) -> ExpertTask? {
+        guard let r = labelingRound else { return nil }
+        let waiting = pending(r, .human)
+        let passedOver = Set(skipped)
+        let next = waiting.first { !passedOver.contains($0.itemID) }
+            ?? skipped.lazy.compactMap { id in waiting.first { $0.itemID == id } }.first
+        guard let entry = next, let item = items[entry.itemID] else { return nil }
         return ExpertTask(itemID: item.id, text: item.text, round: r, rank: entry.rank,
                           neighbours: neighbours(of: item.id, k: k))
     }

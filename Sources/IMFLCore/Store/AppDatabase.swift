@@ -217,3 +217,16 @@ extension AppDatabase {
         }
     }
 }
+
+extension AppDatabase {
+    /// The latest note in force per item.
+    public func currentNotes() throws -> [Int64: String] {
+        let log = try annotationLog()
+        let cancelled = AnnotationLog.cancelledIDs(log)
+        var notes = [Int64: String]()
+        for event in log where event.kind == .note && !cancelled.contains(event.id ?? -1) {
+            notes[event.itemId] = (event.note ?? "").isEmpty ? nil : event.note
+        }
+        return notes
+    }
+}

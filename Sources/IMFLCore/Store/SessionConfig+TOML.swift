@@ -58,8 +58,12 @@ extension SessionConfig {
         if !(budget.decay > 0 && budget.decay <= 1) { throw fail("budget.decay must be in (0, 1], got \(budget.decay)") }
         if query.subsampleFactor < 1 { throw fail("query.subsample_factor must be at least 1") }
         if retrieval.k < 0 { throw fail("retrieval.k must not be negative") }
-        if !["similar", "random", "none"].contains(retrieval.mode) {
-            throw fail("retrieval.mode must be similar, random or none, got \"\(retrieval.mode)\"")
+        if !["similar", "none"].contains(retrieval.mode) {
+            throw fail("retrieval.mode must be similar or none, got \"\(retrieval.mode)\"")
+        }
+        if QueryStrategyName(rawValue: query.strategy) == nil {
+            let names = QueryStrategyName.allCases.map(\.rawValue).joined(separator: ", ")
+            throw fail("query.strategy must be one of \(names), got \"\(query.strategy)\"")
         }
         if llm.maxConcurrency < 1 { throw fail("llm.max_concurrency must be at least 1") }
         if llm.maxAttempts < 1 { throw fail("llm.max_attempts must be at least 1") }
@@ -152,7 +156,7 @@ extension SessionConfig {
             "",
             "[retrieval]",
             "k = \(retrieval.k)",
-            "mode = \(s(retrieval.mode))".commented("similar | random | none"),
+            "mode = \(s(retrieval.mode))".commented("similar | none (zero-shot)"),
             "label_diverse = \(retrieval.labelDiverse)",
             "",
             "[embedder]",

@@ -33,7 +33,7 @@ public struct SessionConfig: Sendable, Equatable, Codable {
         /// `decay` (more expert labels early), `equal`, or `single`.
         public var schedule: String = "decay"
         /// Ratio between successive rounds' expert batches under `decay`.
-        public var decay: Double = 0.8
+        public var decay: Double = 0.5
         /// Cost of one expert label, in the session's currency, for the dashboard.
         public var humanLabelCost: Double = 0
 

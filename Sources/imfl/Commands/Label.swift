@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import IMFLCore
+import IMFLTerminal
+
+/// `imfl label`: the expert's terminal UI over a real session, with the round engine working
+/// in the background (embedding, selection, the LLM queue, retraining).
+struct Label: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Label a session in the terminal UI while the engine runs the IMFL rounds.",
+        discussion: """
+            Keys: 1-9 and letters label, s skips, u undoes, n adds a note, Tab switches between \
+            the label, review and dashboard screens, ? lists every key, g shows the guidelines, \
+            q quits. Every label is saved before the next item is shown; reopening the session \
+            resumes where you stopped.
+            """)
+
+    @Argument(help: "The session folder.")
+    var folder: String
+
+    @Option(help: "Theme name (default: session.toml's ui.theme) or path to a theme file.")
+    var theme: String?
+
+    @Option(help: "Folder with model.safetensors and vocab.txt (default: session.toml, IMFL_MINILM_DIR, imfl's venv).")
+    var model: String?
+
+    func run() async throws {
+        let session = try Session.open(folder)
+        let config = session.config
+        let theme = try Theme.load(self.theme ?? config.ui.theme, directories: Theme.searchDirectories())
+        let keymap = try KeyMap.standard.overriding(config.ui.keys, file: session.configPath)
+        let embedder: MiniLMEmbedder
+        do {
+            embedder = try MiniLMEmbedder(modelDirectory: model ?? config.embedder.path)
+        } catch let error as CustomStringConvertible & Error {
+            throw ValidationError(error.description)
+        }
+        let annotator = SessionAnnotator(config: config, guidelines: try session.guidelines(), database: session.database)
+        let engine = RoundEngine(
+            store: session.database, embedder: embedder, annotator: annotator,
+            configuration: try config.engineConfiguration())
+        let backend = try EngineBackend(session: session, engine: engine)
+
+        let engineTask = Task {
+            do { try await engine.run() } catch is CancellationError {} catch { await backend.engineStopped(error) }
+        }
+        let forwarding = Task { await backend.run() }
+        let reason = try await TerminalApp.run(backend: backend, theme: theme, keymap: keymap)
+        engineTask.cancel()
+        _ = await engineTask.result
+        forwarding.cancel()
+        await annotator.shutdown()
+        if case .signal(let s) = reason { throw ExitCode(128 + s) }
+    }
+}
