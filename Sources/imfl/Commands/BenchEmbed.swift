@@ -41,6 +41,9 @@ struct BenchEmbed: AsyncParsableCommand {
 
     func validate() throws {
         guard count > 0, runs > 0 else { throw ValidationError("--count and --runs must be positive") }
+        if let sentences, !FileManager.default.fileExists(atPath: sentences) {
+            throw ValidationError("--sentences: \(sentences) does not exist")
+        }
     }
 
     func run() async throws {
