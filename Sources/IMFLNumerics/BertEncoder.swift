@@ -2,8 +2,9 @@ import Dispatch
 
 /// How a forward pass uses the machine's cores.
 public enum EncoderThreading: Sendable, Equatable {
-    /// OpenBLAS pinned to one thread; the texts are split into chunks that `workers` threads
-    /// encode side by side. Measured faster on this project's 2-core machines (see the README).
+    /// OpenBLAS pinned to one thread; the texts are split into chunks that Dispatch's worker
+    /// threads (one per core) encode side by side. `workers` is the parallelism the chunking
+    /// plans for; `workers: 1` encodes on the calling thread alone.
     case split(workers: Int)
     /// One chunk at a time, each matrix product spread over `threads` OpenBLAS threads.
     case blas(threads: Int)
@@ -152,8 +153,11 @@ public final class BertEncoder: Sendable {
             BLAS.setThreads(Swift.max(1, n))
         }
         let total = sequences.reduce(0) { $0 + $1.count }
-        // Enough chunks that every worker has work, none larger than `chunkTokens`.
-        let target = Swift.max(1, Swift.min(chunkTokens, (total + workers - 1) / workers))
+        // Several chunks per worker, so that a worker slowed by other processes on the machine
+        // does not hold up the rest: threads claim chunks as they finish the previous one.
+        let target = workers == 1
+            ? chunkTokens
+            : Swift.max(Swift.min(256, chunkTokens), Swift.min(chunkTokens, total / (workers * 4)))
         var chunks: [Range<Int>] = []
         var start = 0, tokens = 0
         for (s, sequence) in sequences.enumerated() {
@@ -171,13 +175,10 @@ public final class BertEncoder: Sendable {
             if workers == 1 || chunks.count == 1 {
                 for chunk in chunks { forward(sequences, chunk, into: out) }
             } else {
+                // Dispatch hands iterations to its worker threads (one per core) as they free up.
                 let chunkList = chunks
-                DispatchQueue.concurrentPerform(iterations: Swift.min(workers, chunkList.count)) { worker in
-                    var index = worker
-                    while index < chunkList.count {
-                        self.forward(sequences, chunkList[index], into: out)
-                        index += workers
-                    }
+                DispatchQueue.concurrentPerform(iterations: chunkList.count) { index in
+                    self.forward(sequences, chunkList[index], into: out)
                 }
             }
         }

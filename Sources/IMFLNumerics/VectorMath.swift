@@ -16,7 +16,8 @@ public enum VectorMath {
     /// `e^r` (truncation error below 2.5e-7 relative), and `2^n` built from the exponent bits.
     @inlinable @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+        let low = SIMD8<Float>(repeating: -87.3), high = SIMD8<Float>(repeating: 88.3)
+        let clamped = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         // Adding 1.5·2^23 rounds to the nearest integer and leaves it in the low mantissa bits.
         let magic = SIMD8<Float>(repeating: 12_582_912)
         let shifted = clamped * 1.442_695_04 + magic

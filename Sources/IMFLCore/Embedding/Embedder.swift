@@ -12,3 +12,28 @@ public protocol Embedder: Sendable {
     /// - Throws: when the model cannot run (never for odd text: empty text is valid input).
     func embed(_ texts: [String]) throws -> Matrix
 }
+
+extension Embedder {
+    /// Embeds `texts` in batches and hands each batch's vectors to `body` as soon as they are
+    /// ready, so a caller can store them (an interrupted run then resumes from what was stored)
+    /// and show progress.
+    ///
+    ///     try embedder.embed(texts, batchSize: 256) { range, vectors in
+    ///         try store.saveEmbeddings(ids[range], vectors)      // then report range.upperBound
+    ///     }
+    ///
+    /// - Parameters:
+    ///   - batchSize: texts per call to `embed(_:)`; at least 1.
+    ///   - body: receives the indices of the batch within `texts` and their vectors.
+    public func embed(
+        _ texts: [String], batchSize: Int, _ body: (Range<Int>, Matrix) throws -> Void
+    ) throws {
+        let size = Swift.max(1, batchSize)
+        var start = 0
+        while start < texts.count {
+            let range = start ..< Swift.min(texts.count, start + size)
+            try body(range, try embed(Array(texts[range])))
+            start = range.upperBound
+        }
+    }
+}

@@ -36,17 +36,25 @@ struct BenchEmbed: AsyncParsableCommand {
     @Flag(help: "Skip the encoder; measure only kNN and vector loading.")
     var skipEncoder = false
 
+    @Flag(help: "Measure only the encoder.")
+    var encoderOnly = false
+
     func validate() throws {
         guard count > 0, runs > 0 else { throw ValidationError("--count and --runs must be positive") }
+        if let sentences, !FileManager.default.fileExists(atPath: sentences) {
+            throw ValidationError("--sentences: \(sentences) does not exist")
+        }
     }
 
     func run() async throws {
         do {
             if !skipEncoder { try encoder() }
+            if encoderOnly { return }
             for line in try EmbeddingBenchmark.neighbours().lines { print(line) }
             print(try EmbeddingBenchmark.blobLoad())
         } catch let error as CustomStringConvertible & Error {
-            throw ValidationError(error.description)
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode.failure
         }
     }
 

@@ -49,18 +49,16 @@ struct Embed: AsyncParsableCommand {
             let embedder = try MiniLMEmbedder(modelDirectory: model)
             var values: [Float] = []
             values.reserveCapacity(records.count * embedder.dimension)
-            var done = 0
-            while done < records.count {
-                let batch = records[done ..< min(records.count, done + batchSize)].map(\.text)
-                values += try embedder.embed(batch).values
-                done += batch.count
-                FileHandle.standardError.write(Data("\rembedded \(done)/\(records.count)".utf8))
+            try embedder.embed(records.map(\.text), batchSize: batchSize) { range, vectors in
+                values += vectors.values
+                FileHandle.standardError.write(Data("\rembedded \(range.upperBound)/\(records.count)".utf8))
             }
             if !records.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) }
             let vectors = Matrix(rows: records.count, cols: embedder.dimension, values: values)
             try EmbeddingJSONL.writeVectors(records, vectors, to: URL(fileURLWithPath: output))
         } catch let error as CustomStringConvertible & Error {
-            throw ValidationError(error.description)
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode.failure
         }
     }
 }
