@@ -1,4 +1,5 @@
 import Foundation
+@testable import IMFLCore
 
 /// Paths to the shared data sets and to reference vectors produced outside the repository.
 enum Fixtures {
@@ -12,24 +13,9 @@ enum Fixtures {
 
     static func dataset(_ name: String) -> URL { shared.appendingPathComponent("data/\(name)") }
 
-    /// The float32 vectors written by `Benchmarks/embed_reference.py`, from env
-    /// `IMFL_FPB_VECTORS`.
-    static let fpbVectors: URL? = ProcessInfo.processInfo.environment["IMFL_FPB_VECTORS"].map {
-        URL(fileURLWithPath: $0)
-    }
-
+    /// True when the FPB-50agree files and the MiniLM model are present.
     static var fpbAvailable: Bool {
-        guard let v = fpbVectors else { return false }
-        return FileManager.default.fileExists(atPath: v.path)
-            && FileManager.default.fileExists(atPath: dataset("fpb_50agree").appendingPathComponent("pool.jsonl").path)
-    }
-
-    /// The `label` field of every line of a JSONL file.
-    static func labels(_ url: URL) throws -> [String] {
-        let text = try String(contentsOf: url, encoding: .utf8)
-        return try text.split(separator: "\n").map { line in
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            return object?["label"] as? String ?? ""
-        }
+        FileManager.default.fileExists(atPath: dataset("fpb_50agree").appendingPathComponent("pool.jsonl").path)
+            && (try? ModelLocator().locate()) != nil
     }
 }
