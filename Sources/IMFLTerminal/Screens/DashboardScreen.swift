@@ -97,9 +97,8 @@ public enum DashboardScreen {
 }
 
 extension String {
-    /// Pads with spaces to `width` columns.
+    /// Pads with spaces to `width` columns (unchanged when already as wide).
     func padding(_ width: Int) -> String {
-        let w = DisplayWidth.of(self)
-        return w >= width ? self + " " : self + String(repeating: " ", count: width - w)
+        self + String(repeating: " ", count: max(0, width - DisplayWidth.of(self)))
     }
 }

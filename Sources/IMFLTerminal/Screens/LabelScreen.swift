@@ -98,17 +98,18 @@ public enum LabelScreen {
             return
         }
         let perNeighbour = max(1, min(3, rows / neighbours.count))
+        let labelWidth = min(16, neighbours.map { DisplayWidth.of($0.label) }.max() ?? 0)
         var y = area.y + 2
         for n in neighbours {
             guard y < area.bottom else { break }
             let idx = state.labels.firstIndex(of: n.label) ?? 0
             var x = buffer.put(formatFixed(n.similarity, 2) + " ", x: area.x, y: y, style: .dim, maxX: area.right)
             x = buffer.put(sourceTag(n.source), x: x, y: y, style: Style(sourceRole(n.source)), maxX: area.right)
-            x = buffer.put(" " + n.label, x: x, y: y, style: Style(Role.forLabel(index: idx)), maxX: area.right)
+            x = buffer.put(" " + truncate(n.label, width: labelWidth).padding(labelWidth), x: x, y: y, style: Style(Role.forLabel(index: idx)), maxX: area.right)
             let textWidth = area.right - x - 2
             if perNeighbour == 1 || textWidth < 20 {
-                buffer.put("  " + singleLine(n.text), x: x, y: y, style: .text, maxX: area.right)
-                if DisplayWidth.of(n.text) + x + 2 > area.right { buffer.put("…", x: area.right - 1, y: y, style: .dim) }
+                buffer.put(" " + singleLine(n.text), x: x, y: y, style: .text, maxX: area.right)
+                if DisplayWidth.of(n.text) + x + 1 > area.right { buffer.put("…", x: area.right - 1, y: y, style: .dim) }
                 y += 1
             } else {
                 let lines = wrap(singleLine(n.text), width: area.width - 2)

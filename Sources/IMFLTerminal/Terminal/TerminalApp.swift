@@ -30,6 +30,11 @@ public enum ExitReason: Equatable, Sendable {
 
 /// The runtime: reads keys, folds messages into the state, runs effects against the backend
 /// in order on one worker task, renders into a buffer and draws the diff.
+///
+/// Every curses call happens on the main actor, one at a time. Under Swift's async `main` on
+/// Linux the main actor's jobs run on the thread that drains the main dispatch queue, which
+/// need not be the process's first thread; curses only needs its calls serialised on one
+/// executor, which the main actor guarantees.
 @MainActor
 public enum TerminalApp {
     /// Runs the UI until the expert quits or a signal arrives. Backend calls already sent are

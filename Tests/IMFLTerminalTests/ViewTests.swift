@@ -1,0 +1,162 @@
+import Testing
+@testable import IMFLTerminal
+
+@Suite("Views rendered into buffers")
+struct ViewTests {
+    @Test("label screen at 80×24: item, prediction, neighbours with source, label bar, footer from the keymap")
+    func labelScreen80() {
+        let (_, state) = startedDemo()
+        let blank = String(repeating: " ", count: 80)
+        expectBuffer(render(state), equals: Buffer(lines: [
+            " imfl · demo   Label  Review  Dashboard                   round 1/3 · 0 labeled ",
+            "Item 1 · round 1 · 5 left in round                                              ",
+            "Item 1. Profit revenue quarter net contract weak signed year growth rose        ",
+            "previous. Quarter weak rose period sales with sales weak shares. Expects the    ",
+            "rose growth strong period net company company profit loss.                      ",
+        ] + Array(repeating: blank, count: 9) + [
+            "Model: no classifier yet (round 1)                                              ",
+            "Nearest labeled items (what the LLM sees):                                      ",
+            "0.91 llm      positive Item 31. Contract year rose revenue loss fell period exp…",
+            "0.86 llm      negative Item 32. Percent revenue growth expects sales percent st…",
+            "0.81 llm      positive Item 33. Contract the outlook market signed period.      ",
+            "0.74 llm      neutral  Item 34. Company operating rose percent compared weak th…",
+            blank,
+            "1 positive  2 negative  3 neutral                                               ",
+            blank,
+            " s skip  u undo  n note  / pick label  q/^C quit  ? keys  g guidelines          ",
+        ]))
+    }
+
+    @Test("label screen styles: label keys in accent, labels in their own roles, sources in theirs")
+    func labelScreenStyles() {
+        let b = render(startedDemo().1)
+        #expect(b[0, 21].style == Style(.accent, .bold))
+        #expect(b[2, 21].style.role == .label(1))
+        #expect(b[14, 21].style.role == .label(2))
+        #expect(b[5, 16].style.role == .llm)
+    }
+
+    @Test("label screen at a narrow 50×16 stacks the neighbours under the text")
+    func labelScreenNarrow() {
+        let (_, state) = startedDemo(width: 50, height: 16)
+        expectBuffer(render(state), equals: Buffer(lines: [
+            " imfl · demo   Label  Review  Dashboard           ",
+            "Item 1 · round 1 · 5 left in round                ",
+            "Item 1. Profit revenue quarter net contract weak  ",
+            "signed year growth rose previous. Quarter weak    ",
+            "rose period sales with sales weak shares. Expects ",
+            "the rose growth strong period net company company ",
+            "profit loss.                                      ",
+            "Model: no classifier yet (round 1)                ",
+            "Nearest labeled items (what the LLM sees):        ",
+            "0.91 llm      positive Item 31. Contract year ros…",
+            "0.86 llm      negative Item 32. Percent revenue g…",
+            "0.81 llm      positive Item 33. Contract the outl…",
+            "                                                  ",
+            "1 positive  2 negative  3 neutral                 ",
+            "                                                  ",
+            " s skip  u undo  n note  / pick label  q/^C quit  ",
+        ]))
+    }
+
+    @Test("label screen at 200×60 puts the neighbours beside the text, each with more of its text")
+    func labelScreenWide() {
+        let (_, state) = startedDemo(width: 200, height: 60)
+        let b = render(state)
+        #expect(b.width == 200 && b.height == 60)
+        #expect(b.line(1).hasPrefix("Item 1 · round 1 · 5 left in round"))
+        #expect(b.line(1).dropFirst(117).hasPrefix("Model: no classifier yet (round 1)"))
+        #expect(b.line(3).dropFirst(117).hasPrefix("0.91 llm      positive"))
+        #expect(b.line(4).dropFirst(117).hasPrefix("  Item 31. Contract year rose revenue loss fell period expects strong period"))
+        #expect(b.line(57).hasPrefix("1 positive  2 negative  3 neutral"))
+        #expect(b.line(59).hasPrefix(" s skip  u undo  n note"))
+    }
+
+    @Test("a long item shows its page position and PgDn moves the window")
+    func pagedItem() {
+        var (session, state) = startedDemo()
+        press(Key.chars("111112222"), &session, &state)
+        #expect(render(state).line(1).contains("lines 1–12 of"))
+        press([.pageDown], &session, &state)
+        #expect(render(state).line(1).contains("lines 12–23 of"))
+    }
+
+    @Test("review screen at 80×24: least confident first, the model's disagreement, the prompt examples")
+    func reviewScreen80() {
+        var (session, state) = startedDemo()
+        press([.char("R")], &session, &state)
+        let b = render(state)
+        #expect(b.trimmedLines[1] == "LLM labels: 12 · sorted by lowest confidence · 0 of 12 shown reviewed")
+        #expect(b.trimmedLines[2] == "conf LLM label model     rnd status       text")
+        #expect(b.line(3).hasPrefix("0.36 negative  positive  1   –            Item 32. Percent revenue growth expec…"))
+        #expect(b[10, 3].style.role == .selection)   // first row selected
+        #expect(b[15, 3].style.role == .selection)
+        #expect(b[15, 4].style.role == .dim)         // the model agrees with the LLM: neutral
+        #expect(b[15, 5].style.role == .warning)     // the model disagrees: positive vs neutral
+        #expect(b.trimmedLines[15] == "Item 32 · LLM: negative · cluster 0")
+        #expect(b.trimmedLines[19] == "Prompt examples:")
+        #expect(b.line(23).hasPrefix(" a/Enter accept  A bulk accept ≥  o sort  / override…"))
+    }
+
+    @Test("dashboard at 80×24 after round 1: F1 chart, per-class F1, budget, schedule with the current round")
+    func dashboard80() {
+        var (session, state) = startedDemo()
+        press(Key.chars("11111D"), &session, &state)
+        let lines = render(state).trimmedLines
+        #expect(lines[1] == "Macro-F1 by round                         Budget")
+        #expect(lines[2].hasSuffix("Expert      █████████░░░░░░░░░ 5/10"))
+        #expect(lines[10].hasPrefix("     0.57"))
+        #expect(lines[11].hasPrefix("     r1"))
+        #expect(lines[10].hasSuffix("▶ r2      0/3         4/4"))
+        #expect(lines[13].hasPrefix("F1 per class, round 1 · accuracy 0.61"))
+        #expect(lines[15].hasPrefix("negative ██████████████▎            0.57"))
+        #expect(lines[16].hasSuffix("LLM running"))
+    }
+
+    @Test("dashboard shows a paused LLM queue with its reason, in the error role")
+    func dashboardPaused() {
+        var (session, state) = startedDemo(session: .demo(llmPausedReason: "connection refused"))
+        press([.char("D")], &session, &state)
+        let b = render(state)
+        let row = b.trimmedLines.firstIndex { $0.contains("LLM paused: connection refused") }
+        #expect(row != nil)
+        #expect(b.line(0).contains("LLM paused"))
+        if let row {
+            let x = b.line(row).distance(from: b.line(row).startIndex, to: b.line(row).range(of: "LLM paused:")!.lowerBound)
+            #expect(b[x, row].style.role == .error)
+        }
+    }
+
+    @Test("with 77 labels the bar shows what fits and points at the picker, which filters")
+    func manyLabels() {
+        var session = ScriptedSession(name: "banking", labels: (1...77).map { "intent_\($0)" }, itemCount: 50, expertPlan: [10])
+        var state = AppState()
+        session.start(&state)
+        let lines = render(state).trimmedLines
+        #expect(lines[19] == "1 intent_1  2 intent_2  3 intent_3  4 intent_4  5 intent_5")
+        #expect(lines[21].hasSuffix("… / all 77 labels"))
+        press([.char("/")] + Key.chars("7"), &session, &state)
+        let picker = render(state).trimmedLines
+        #expect(picker[2].contains("Pick a label (15 of 77)"))
+        #expect(picker[4].contains(" 7  intent_7 "))
+        #expect(picker[5].contains(" l  intent_17 "))
+    }
+
+    @Test("the help overlay lists the label screen's bindings from the keymap table")
+    func helpOverlay() {
+        var (session, state) = startedDemo()
+        press([.char("?")], &session, &state)
+        let lines = render(state).lines
+        #expect(lines[1].contains("┌─ Keys · Label "))
+        #expect(lines[2].contains("│ s           skip "))
+        #expect(lines.contains { $0.contains("│ 1 2 3       label the item") })
+    }
+
+    @Test("a terminal below the minimum gets a message instead of a broken layout")
+    func tooSmall() {
+        let state = AppState(width: 30, height: 8)
+        let lines = render(state).trimmedLines
+        #expect(lines[0] == "Terminal too small: 30×8, imfl")
+        #expect(lines[1] == "needs at least 40×12.")
+    }
+}
