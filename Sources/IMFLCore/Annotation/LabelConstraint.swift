@@ -66,18 +66,5 @@ public enum LabelConstraint {
         return labels.first { $0.lowercased() == lowered }
     }
 
-    private static func literal(_ label: String) -> String {
-        var out = "\""
-        for scalar in label.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    private static func literal(_ label: String) -> String { label.quotedLiteral }
 }
