@@ -76,4 +76,43 @@ import Testing
         #expect(result.status == 64)
         #expect(result.stderr.contains("unknown source \"robot\"; use human, llm or override"))
     }
+
+    /// The command tree as `imfl --help` prints it, word for word: a new, renamed or hidden
+    /// command shows up here.
+    @Test(.enabled(if: binary, "needs the imfl executable built beside the tests"))
+    func topLevelHelpListsTheCommands() throws {
+        let result = try IMFLBinary.run(["--help"], environment: ["COLUMNS": "80"])
+        #expect(result.status == 0)
+        #expect(result.stdout == #"""
+OVERVIEW: Label text for a classifier with an expert, an LLM and interactive
+multi-fidelity learning.
+
+USAGE: imfl <subcommand>
+
+OPTIONS:
+  --version               Show the version.
+  -h, --help              Show help information.
+
+SUBCOMMANDS:
+  init                    Create a session from a pool file and a labeled test
+                          file (JSONL or CSV).
+  status                  Show a session's items, labels per source and label,
+                          rounds and budget.
+  export                  Write every labeled pool item with its current label,
+                          source, round, confidence and review state.
+  plan                    Print a session's label schedule: expert and LLM
+                          batches per round.
+  label                   Label a session in the terminal UI while the engine
+                          runs the IMFL rounds.
+  bench                   Measure imfl's speed: embedding, the engine's round,
+                          the LLM annotator, the UI.
+  embed                   Embed texts with all-MiniLM-L6-v2 (384-d, unit
+                          length).
+  llm                     Start, stop or inspect the local llama.cpp server
+                          used as the offline LLM annotator.
+
+  See 'imfl help <subcommand>' for detailed help.
+
+"""#)
+    }
 }

@@ -33,7 +33,7 @@ struct Init: AsyncParsableCommand {
     @Option(help: "CSV column holding the label.")
     var labelColumn = "label"
 
-    @Option(help: "CSV column holding the id (default: <file>-<line>).")
+    @Option(help: "CSV column holding the id; rows without one get <file>-<line>.")
     var idColumn = "id"
 
     @Option(help: "A phrase for the LLM instruction: \"Classify <description>.\"")
