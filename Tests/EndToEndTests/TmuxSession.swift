@@ -12,12 +12,8 @@ final class TmuxSession {
         (try? TmuxSession.run(["tmux", "-V"]))?.status == 0
     }()
 
-    /// The `imfl` binary under test: `$IMFL_BIN`, or the debug build of this checkout.
-    static let imflBinary: String = {
-        if let bin = ProcessInfo.processInfo.environment["IMFL_BIN"], !bin.isEmpty { return bin }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/imfl").path
-    }()
+    /// The `imfl` binary under test (see `IMFLBinary.path`).
+    static var imflBinary: String { IMFLBinary.path }
 
     static var imflBuilt: Bool { FileManager.default.isExecutableFile(atPath: imflBinary) }
 

@@ -3,7 +3,7 @@ import Foundation
 import IMFLTerminal
 
 /// `imfl label-scripted`: the labeling UI over a scripted, deterministic session. Hidden from
-/// help; it drives the end-to-end tests and demos until a real session is at hand.
+/// help; it drives end-to-end tests of the UI alone and lets the UI be tried without a model.
 struct LabelScripted: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "label-scripted",
