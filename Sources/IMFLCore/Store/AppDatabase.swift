@@ -63,16 +63,29 @@ public final class AppDatabase: Sendable {
 extension AppDatabase {
     /// Writes a whole imported dataset in one transaction: either every item and label is
     /// stored or nothing is.
-    public func importDataset(labels: [String], pool: [Item], test: [Item], meta: [String: String] = [:]) throws {
+    /// - Parameter progress: called every 5,000 items and at the end with (items written, total).
+    public func importDataset(
+        labels: [String], pool: [Item], test: [Item], meta: [String: String] = [:],
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws {
+        let total = pool.count + test.count
         try dbWriter.write { db in
             for (position, name) in labels.enumerated() {
                 try db.execute(sql: "INSERT INTO label (name, position) VALUES (?, ?)", arguments: [name, position])
             }
-            for var item in pool + test { try item.insert(db) }
+            let insert = try db.makeStatement(
+                sql: "INSERT INTO item (key, text, split, gold, position) VALUES (?, ?, ?, ?, ?)")
+            var done = 0
+            for item in pool + test {
+                try insert.execute(arguments: [item.key, item.text, item.split.rawValue, item.gold, item.position])
+                done += 1
+                if done % 5_000 == 0 { progress?(done, total) }
+            }
             for (key, value) in meta {
                 try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, value])
             }
         }
+        progress?(total, total)
     }
 
     /// Appends one event to the annotation log and returns it with its id. Durable on return.

@@ -116,25 +116,10 @@ public final class Session: Sendable {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         let queue = try DatabaseQueue(path: path, configuration: configuration)
-        _ = try AppDatabase(queue)
-        let total = dataset.pool.count + dataset.test.count
-        try queue.write { db in
-            for (position, label) in dataset.labels.enumerated() {
-                try db.execute(sql: "INSERT INTO label (name, position) VALUES (?, ?)", arguments: [label, position])
-            }
-            let insert = try db.makeStatement(
-                sql: "INSERT INTO item (key, text, split, gold, position) VALUES (?, ?, ?, ?, ?)")
-            var done = 0
-            for item in dataset.pool + dataset.test {
-                try insert.execute(arguments: [item.key, item.text, item.split.rawValue, item.gold, item.position])
-                done += 1
-                if done % 5_000 == 0 { progress?(done, total) }
-            }
-            try db.execute(
-                sql: "INSERT INTO meta (key, value) VALUES ('name', ?), ('createdAt', ?), ('imflVersion', ?)",
-                arguments: [name, ISO8601DateFormatter().string(from: Date()), IMFL.version])
-        }
-        progress?(total, total)
+        try AppDatabase(queue).importDataset(
+            labels: dataset.labels, pool: dataset.pool, test: dataset.test,
+            meta: ["name": name, "createdAt": ISO8601DateFormatter().string(from: Date()), "imflVersion": IMFL.version],
+            progress: progress)
         // A rollback-journal file with no -wal/-shm companions: one self-contained file.
         try queue.close()
     }
