@@ -29,10 +29,8 @@ public actor EngineBackend: LabelingBackend {
         self.k = session.config.retrieval.mode == "none" ? 0 : session.config.retrieval.k
         (stream, continuation) = AsyncStream.makeStream(of: BackendEvent.self)
         // Items skipped in an earlier sitting stay at the back of the queue.
-        let log = try session.database.annotationLog()
-        let cancelled = AnnotationLog.cancelledIDs(log)
         var order = [Int64]()
-        for event in log where event.kind == .skip && !cancelled.contains(event.id ?? -1) {
+        for event in LogSnapshot(try session.database.annotationLog()).live(.skip) {
             order.removeAll { $0 == event.itemId }
             order.append(event.itemId)
         }
@@ -112,7 +110,7 @@ public actor EngineBackend: LabelingBackend {
     // MARK: - Review screen
 
     public func reviewPage(sort: ReviewSort, offset: Int, limit: Int) async throws -> ReviewPage {
-        var items = try await reviewItems()
+        var items = try await reviewItems(snapshot())
         switch sort {
         case .lowestConfidence:
             items.sort { ($0.llmConfidence ?? 2, $0.itemID) < ($1.llmConfidence ?? 2, $1.itemID) }
@@ -130,7 +128,7 @@ public actor EngineBackend: LabelingBackend {
     }
 
     public func accept(itemID: Int64) async throws -> ReviewItem {
-        guard let current = try session.database.currentLabels()[itemID], let llmLabel = current.llmLabel else {
+        guard let current = try snapshot().current[itemID], let llmLabel = current.llmLabel else {
             throw BackendError("item \(itemID) has no LLM label to accept")
         }
         try session.database.append(Annotation(itemId: itemID, kind: .accept, label: llmLabel, annotator: "expert", round: current.round))
@@ -143,7 +141,7 @@ public actor EngineBackend: LabelingBackend {
     }
 
     public func bulkAccept(minConfidence: Double) async throws -> Int {
-        let events = try llmLabelEvents().values
+        let events = try snapshot().llmLabels.values
             .filter { !$0.reviewed && ($0.confidence ?? -1) >= minConfidence }
             .map { Annotation(itemId: $0.itemId, kind: .accept, label: $0.label, annotator: "expert", round: $0.round) }
         try session.database.append(contentsOf: events)
@@ -155,10 +153,9 @@ public actor EngineBackend: LabelingBackend {
     public func dashboard() async throws -> DashboardSnapshot {
         let db = session.database
         let metrics = await (try? engine.roundMetrics()) ?? []
-        let log = try db.annotationLog()
-        let cancelled = AnnotationLog.cancelledIDs(log)
+        let snapshot = try snapshot()
         var used = [Int: (human: Int, llm: Int)]()
-        for event in log where event.kind == .label && !cancelled.contains(event.id ?? -1) {
+        for event in snapshot.live(.label) {
             let r = event.round ?? 0
             switch event.source {
             case .human: used[r, default: (0, 0)].human += 1
@@ -166,7 +163,7 @@ public actor EngineBackend: LabelingBackend {
             default: break
             }
         }
-        let current = try db.currentLabels()
+        let current = snapshot.current
         let reviewed = current.values.filter { $0.llmLabel != nil && $0.reviewed }
         let totals = try db.llmCallTotals()
         let currentRound = await engine.currentQueueSizes()?.round ?? min(schedule.rounds.count, metrics.count + 1)
@@ -222,27 +219,47 @@ public actor EngineBackend: LabelingBackend {
         Neighbour(itemID: n.itemID, text: n.text, label: n.label, source: n.source, similarity: Double(n.similarity))
     }
 
-    /// The LLM's label events in force, by item, with whether the expert has reviewed them.
-    private func llmLabelEvents() throws -> [Int64: (itemId: Int64, label: String, confidence: Double?, round: Int?, reviewed: Bool)] {
-        let log = try session.database.annotationLog()
-        let current = AnnotationLog.currentLabels(log)
-        let cancelled = AnnotationLog.cancelledIDs(log)
-        var result = [Int64: (itemId: Int64, label: String, confidence: Double?, round: Int?, reviewed: Bool)]()
-        for event in log where event.kind == .label && event.source == .llm && !cancelled.contains(event.id ?? -1) {
-            guard let label = event.label else { continue }
-            result[event.itemId] = (event.itemId, label, event.confidence, event.round, current[event.itemId]?.reviewed ?? false)
+    /// The annotation log read once, with what the screens derive from it.
+    private struct LogSnapshot {
+        let log: [Annotation]
+        let cancelled: Set<Int64>
+        let current: [Int64: CurrentLabel]
+
+        init(_ log: [Annotation]) {
+            self.log = log
+            cancelled = AnnotationLog.cancelledIDs(log)
+            current = AnnotationLog.currentLabels(log)
         }
-        return result
+
+        /// Events of `kind` that no undo cancels, in log order.
+        func live(_ kind: Annotation.Kind) -> [Annotation] {
+            log.filter { $0.kind == kind && !cancelled.contains($0.id ?? -1) }
+        }
+
+        /// The LLM's label events in force, by item, with whether the expert has reviewed them.
+        var llmLabels: [Int64: (itemId: Int64, label: String, confidence: Double?, round: Int?, reviewed: Bool)] {
+            var result = [Int64: (itemId: Int64, label: String, confidence: Double?, round: Int?, reviewed: Bool)]()
+            for event in live(.label) where event.source == .llm {
+                guard let label = event.label else { continue }
+                result[event.itemId] = (event.itemId, label, event.confidence, event.round, current[event.itemId]?.reviewed ?? false)
+            }
+            return result
+        }
     }
 
-    private func reviewItems() async throws -> [ReviewItem] {
-        let events = try llmLabelEvents()
-        let current = try session.database.currentLabels()
-        let texts = Dictionary(uniqueKeysWithValues: try session.database.items(ids: Array(events.keys)).map { ($0.id!, $0.text) })
+    private func snapshot() throws -> LogSnapshot {
+        LogSnapshot(try session.database.annotationLog())
+    }
+
+    /// Review rows for the LLM-labeled items (all of them, or only `only`).
+    private func reviewItems(_ snapshot: LogSnapshot, only: Int64? = nil) async throws -> [ReviewItem] {
+        let events = snapshot.llmLabels
+        let wanted = only.map { id in events.filter { $0.key == id } } ?? events
+        let texts = Dictionary(uniqueKeysWithValues: try session.database.items(ids: Array(wanted.keys)).map { ($0.id!, $0.text) })
         let clusters = try clustersOf(Array(events.keys))
         var items = [ReviewItem]()
-        for (id, event) in events {
-            let status: ReviewStatus = switch current[id] {
+        for (id, event) in wanted {
+            let status: ReviewStatus = switch snapshot.current[id] {
             case let c? where c.source == .override: .overridden(c.label)
             case let c? where c.reviewed: .accepted
             default: .unreviewed
@@ -257,7 +274,7 @@ public actor EngineBackend: LabelingBackend {
     }
 
     private func reviewItem(_ itemID: Int64) async throws -> ReviewItem {
-        guard var item = try await reviewItems().first(where: { $0.itemID == itemID }) else {
+        guard var item = try await reviewItems(snapshot(), only: itemID).first else {
             throw BackendError("item \(itemID) has no LLM label")
         }
         item.neighbours = await engine.neighbours(of: itemID, k: k).map(Self.neighbour)
