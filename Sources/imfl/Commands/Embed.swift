@@ -49,15 +49,15 @@ struct Embed: AsyncParsableCommand {
             let embedder = try MiniLMEmbedder(modelDirectory: model)
             var values: [Float] = []
             values.reserveCapacity(records.count * embedder.dimension)
+            let bar = ProgressBar("embedding")
             try embedder.embed(records.map(\.text), batchSize: batchSize) { range, vectors in
                 values += vectors.values
-                FileHandle.standardError.write(Data("\rembedded \(range.upperBound)/\(records.count)".utf8))
+                bar.update(range.upperBound, of: records.count)
             }
-            if !records.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) }
             let vectors = Matrix(rows: records.count, cols: embedder.dimension, values: values)
             try EmbeddingJSONL.writeVectors(records, vectors, to: URL(fileURLWithPath: output))
         } catch let error as CustomStringConvertible & Error {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            printError("error: \(error.description)")
             throw ExitCode.failure
         }
     }
