@@ -19,6 +19,7 @@ struct IMFLCommand: AsyncParsableCommand {
             DurabilityProbe.self,
             LLM.self,
             LabelScripted.self,
+            Simulate.self,
         ]
     )
 }

@@ -110,6 +110,8 @@ SUBCOMMANDS:
                           length).
   llm                     Start, stop or inspect the local llama.cpp server
                           used as the offline LLM annotator.
+  simulate                Run the loop with a simulated expert and the real
+                          LLM, and report F1 by round.
 
   See 'imfl help <subcommand>' for detailed help.
 

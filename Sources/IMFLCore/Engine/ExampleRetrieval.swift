@@ -31,3 +31,34 @@ public struct CosineTopK: NeighbourSearch {
         }
     }
 }
+
+/// The random-retrieval ablation of IMFL (Zhang et al., NeurIPS 2023, §5.3): the prompt
+/// carries `k` expert-labeled examples drawn at random rather than the most similar ones,
+/// which isolates what similarity adds. The draw depends only on the seed and the query
+/// vector, so a session replays exactly; examples are ordered by similarity like the
+/// similar mode's, so prompts differ only in which examples they carry.
+public struct RandomExamples: NeighbourSearch {
+    public var seed: UInt64
+
+    public init(seed: UInt64) { self.seed = seed }
+
+    public func nearest(_ queries: Matrix, in candidates: Matrix, k: Int) -> [[(index: Int, similarity: Float)]] {
+        guard candidates.rows > 0, k > 0 else { return Array(repeating: [], count: queries.rows) }
+        let scores = Matrix.multiply(queries, candidates, transposeB: true)
+        let n = candidates.rows, take = min(k, n)
+        return (0 ..< queries.rows).map { q in
+            var mixed = seed
+            for j in 0 ..< min(queries.cols, 16) {
+                mixed = (mixed ^ UInt64(queries[q, j].bitPattern)) &* 0x0000_0100_0000_01B3
+            }
+            var random = SeededGenerator(seed: mixed)
+            var order = Array(0 ..< n)
+            for i in 0 ..< take {
+                order.swapAt(i, Int.random(in: i ..< n, using: &random))
+            }
+            return order.prefix(take)
+                .map { (index: $0, similarity: scores.values[q * n + $0]) }
+                .sorted { $0.similarity > $1.similarity || ($0.similarity == $1.similarity && $0.index < $1.index) }
+        }
+    }
+}

@@ -31,6 +31,12 @@ extension SessionConfig {
             labels: task.labels, schedule: try schedule(), strategy: strategy,
             fewShot: retrieval.mode == "none" ? 0 : retrieval.k, seed: UInt64(max(0, query.seed)))
     }
+
+    /// How the session retrieves the examples of a prompt (and the neighbours the expert sees):
+    /// the most similar expert labels, or random ones for `retrieval.mode = "random"`.
+    public func neighbourSearch() -> any NeighbourSearch {
+        retrieval.mode == "random" ? RandomExamples(seed: UInt64(max(0, query.seed))) : CosineTopK()
+    }
 }
 
 /// The LLM a session labels with, made ready on first use: the configured endpoint, or imfl's
@@ -52,7 +58,15 @@ public actor SessionAnnotator: Annotator {
     private var starting: Task<LLMAnnotator, any Error>?
     private var startedServer = false
 
-    public init(config: SessionConfig, guidelines: String?, database: AppDatabase, server: LocalLLMServer = LocalLLMServer()) {
+    private let cache: any AnswerCache
+
+    /// - Parameter cache: where answers are cached; the session's own database unless given
+    ///   (a simulation shares one cache across its runs).
+    public init(
+        config: SessionConfig, guidelines: String?, database: AppDatabase, cache: (any AnswerCache)? = nil,
+        server: LocalLLMServer = LocalLLMServer()
+    ) {
+        self.cache = cache ?? database
         self.settings = config.annotatorSettings
         self.labels = config.task.labels
         self.guidelines = guidelines
@@ -100,6 +114,6 @@ public actor SessionAnnotator: Annotator {
         let client = OpenAIChatClient(endpoint: settings.endpoint(localBaseURL: localURL), policy: settings.clientPolicy)
         return LLMAnnotator(
             client: client, prompt: settings.promptBuilder(labels: labels, guidelines: guidelines),
-            options: settings.annotatorOptions, cache: database, log: database)
+            options: settings.annotatorOptions, cache: cache, log: database)
     }
 }

@@ -42,22 +42,39 @@ extension AppDatabase: AnswerCache, LLMCallLog {
     /// Totals over the call log.
     public func llmCallTotals() throws -> LLMCallTotals {
         try reader.read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*) AS calls, COUNT(error) AS failures, COALESCE(SUM(cached), 0) AS hits,
-                       COALESCE(SUM(promptTokens), 0) AS prompt, COALESCE(SUM(completionTokens), 0) AS completion,
-                       COALESCE(SUM(cost), 0) AS cost, COALESCE(SUM(latencySeconds), 0) AS latency
-                FROM llmCall
-                """)!
-            var totals = LLMCallTotals()
-            totals.calls = row["calls"]
-            totals.failures = row["failures"]
-            totals.cacheHits = row["hits"]
-            totals.promptTokens = row["prompt"]
-            totals.completionTokens = row["completion"]
-            totals.cost = row["cost"]
-            totals.latencySeconds = row["latency"]
-            return totals
+            let row = try Row.fetchOne(db, sql: "SELECT \(Self.totalsColumns) FROM llmCall")!
+            return Self.totals(row)
         }
+    }
+
+    /// Totals over the calls for the items of each round's queues, by round number.
+    public func llmCallTotalsByRound() throws -> [Int: LLMCallTotals] {
+        try reader.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT queueEntry.round AS round, \(Self.totalsColumns)
+                FROM llmCall JOIN queueEntry ON queueEntry.itemId = llmCall.itemId
+                GROUP BY queueEntry.round
+                """)
+            return Dictionary(uniqueKeysWithValues: rows.map { (($0["round"] as Int), Self.totals($0)) })
+        }
+    }
+
+    private static let totalsColumns = """
+        COUNT(*) AS calls, COUNT(error) AS failures, COALESCE(SUM(cached), 0) AS hits,
+        COALESCE(SUM(promptTokens), 0) AS prompt, COALESCE(SUM(completionTokens), 0) AS completion,
+        COALESCE(SUM(cost), 0) AS cost, COALESCE(SUM(latencySeconds), 0) AS latency
+        """
+
+    private static func totals(_ row: Row) -> LLMCallTotals {
+        var totals = LLMCallTotals()
+        totals.calls = row["calls"]
+        totals.failures = row["failures"]
+        totals.cacheHits = row["hits"]
+        totals.promptTokens = row["prompt"]
+        totals.completionTokens = row["completion"]
+        totals.cost = row["cost"]
+        totals.latencySeconds = row["latency"]
+        return totals
     }
 
     private static let cacheEncoder: JSONEncoder = {

@@ -58,8 +58,8 @@ extension SessionConfig {
         if !(budget.decay > 0 && budget.decay <= 1) { throw fail("budget.decay must be in (0, 1], got \(budget.decay)") }
         if query.subsampleFactor < 1 { throw fail("query.subsample_factor must be at least 1") }
         if retrieval.k < 0 { throw fail("retrieval.k must not be negative") }
-        if !["similar", "none"].contains(retrieval.mode) {
-            throw fail("retrieval.mode must be similar or none, got \"\(retrieval.mode)\"")
+        if !["similar", "random", "none"].contains(retrieval.mode) {
+            throw fail("retrieval.mode must be similar, random or none, got \"\(retrieval.mode)\"")
         }
         if QueryStrategyName(rawValue: query.strategy) == nil {
             let names = QueryStrategyName.allCases.map(\.rawValue).joined(separator: ", ")
@@ -156,7 +156,7 @@ extension SessionConfig {
             "",
             "[retrieval]",
             "k = \(retrieval.k)",
-            "mode = \(s(retrieval.mode))".commented("similar | none (zero-shot)"),
+            "mode = \(s(retrieval.mode))".commented("similar | random (the ablation) | none (zero-shot)"),
             "label_diverse = \(retrieval.labelDiverse)",
             "",
             "[embedder]",

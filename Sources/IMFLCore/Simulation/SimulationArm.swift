@@ -1,0 +1,74 @@
+/// One configuration of the loop that a simulation runs, e.g. "IMFL 200 + 800" or "expert
+/// only, 600 labels, random selection". Every arm runs on the same sampled pool per seed, so
+/// arms differ only in what the arm says.
+public struct SimulationArm: Sendable, Hashable, Codable {
+    /// Short name used in file names and tables, e.g. `imfl-equal-schedule`.
+    public var name: String
+    /// Total labels B (expert and LLM together).
+    public var budget: Int
+    /// Share of B that goes to the (simulated) expert; 1 is expert only, 0 is LLM only.
+    public var humanShare: Double
+    public var rounds: Int
+    public var schedule: ScheduleKind
+    /// γ of the decaying schedule.
+    public var decay: Double
+    public var strategy: QueryStrategyName
+    public var retrieval: RetrievalMode
+    /// Retrieved examples per LLM prompt.
+    public var k: Int
+
+    public init(
+        name: String, budget: Int, humanShare: Double, rounds: Int = 5, schedule: ScheduleKind = .geometric,
+        decay: Double = 0.5, strategy: QueryStrategyName = .eeq, retrieval: RetrievalMode = .similar, k: Int = 5
+    ) {
+        self.name = name
+        self.budget = budget
+        self.humanShare = humanShare
+        self.rounds = rounds
+        self.schedule = schedule
+        self.decay = decay
+        self.strategy = strategy
+        self.retrieval = retrieval
+        self.k = k
+    }
+
+    /// Whether any item goes to the LLM.
+    public var usesLLM: Bool { Int((Double(budget) * humanShare).rounded()) < budget }
+
+    /// The label schedule of this arm.
+    /// - Throws: `ScheduleError` when the numbers cannot make one.
+    public func labelSchedule() throws -> Schedule {
+        try Schedule(budget: budget, humanShare: humanShare, rounds: rounds, kind: schedule, decay: decay)
+    }
+
+    /// The session.toml of a run of this arm.
+    public func sessionConfig(name session: String, labels: [String], description: String, seed: Int, llm: LLMSettings) -> SessionConfig {
+        var config = SessionConfig(task: .init(name: session, description: description, labels: labels))
+        config.budget.total = budget
+        config.budget.humanShare = humanShare
+        config.budget.rounds = rounds
+        config.budget.schedule = switch schedule {
+        case .geometric: "decay"
+        case .equal: "equal"
+        case .single: "single"
+        }
+        config.budget.decay = decay
+        config.query.strategy = strategy.rawValue
+        config.query.seed = seed
+        config.retrieval.k = k
+        config.retrieval.mode = retrieval.rawValue
+        config.llm = llm
+        config.llm.enabled = usesLLM
+        return config
+    }
+}
+
+/// Which expert labels an LLM prompt carries.
+public enum RetrievalMode: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The k most similar expert-labeled items (IMFL's retrieval).
+    case similar
+    /// k expert-labeled items at random (the ablation).
+    case random
+    /// None: zero-shot prompts.
+    case none
+}

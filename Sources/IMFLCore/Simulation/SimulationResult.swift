@@ -1,0 +1,118 @@
+import Foundation
+
+/// One round of one run: what the classifier scored after training on the labels so far, and
+/// what the labels cost.
+public struct SimulationRound: Sendable, Hashable, Codable {
+    public var arm: String
+    public var seed: Int
+    public var round: Int
+    /// Labels the classifier was trained on, by fidelity.
+    public var humanLabels: Int
+    public var llmLabels: Int
+    public var labels: Int { humanLabels + llmLabels }
+    /// On the test split.
+    public var macroF1: Double
+    public var accuracy: Double
+    /// Share of the LLM labels given so far that match the gold label (nil before any).
+    public var llmAccuracy: Double?
+    /// Share of the simulated expert's labels so far that match gold (below 1 with noise).
+    public var expertAccuracy: Double?
+    /// LLM calls for this round's items, answers taken from the cache, and tokens read and written.
+    public var llmCalls: Int
+    public var cacheHits: Int
+    public var promptTokens: Int
+    public var completionTokens: Int
+    /// Wall time of the round (selection, labeling, training); for a resumed round, only the
+    /// part after the restart.
+    public var seconds: Double
+
+    /// Column names of the CSV file, in order.
+    public static let csvHeader = [
+        "arm", "seed", "round", "human_labels", "llm_labels", "labels", "macro_f1", "accuracy",
+        "llm_accuracy", "expert_accuracy", "llm_calls", "cache_hits", "prompt_tokens", "completion_tokens", "seconds",
+    ]
+
+    public var csvFields: [String] {
+        func f(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "" }
+        return [
+            arm, "\(seed)", "\(round)", "\(humanLabels)", "\(llmLabels)", "\(labels)", f(macroF1), f(accuracy),
+            f(llmAccuracy), f(expertAccuracy), "\(llmCalls)", "\(cacheHits)", "\(promptTokens)",
+            "\(completionTokens)", String(format: "%.1f", seconds),
+        ]
+    }
+}
+
+/// Everything a finished run of one arm with one seed produced.
+public struct SimulationRunResult: Sendable, Hashable, Codable {
+    public var arm: SimulationArm
+    public var seed: Int
+    public var poolSize: Int
+    public var testSize: Int
+    public var rounds: [SimulationRound]
+
+    public var final: SimulationRound? { rounds.last }
+}
+
+/// Mean and sample standard deviation of a few numbers (the seeds of an arm); both 0 when
+/// there are none (`count` says so).
+public struct MeanStd: Sendable, Hashable, Codable {
+    public var mean: Double
+    public var std: Double
+    public var count: Int
+
+    public init(_ values: [Double]) {
+        count = values.count
+        mean = values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+        let m = mean
+        std = values.count < 2 ? 0 : (values.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(values.count - 1)).squareRoot()
+    }
+
+    /// "47.9 ± 1.2" in percent.
+    public var percent: String {
+        count == 0 ? "–" : count == 1 ? String(format: "%.1f", mean * 100) : String(format: "%.1f ± %.1f", mean * 100, std * 100)
+    }
+}
+
+/// The final-round figures of one arm over its seeds.
+public struct ArmSummary: Sendable, Hashable, Codable {
+    public var arm: SimulationArm
+    public var seeds: [Int]
+    public var macroF1: MeanStd
+    public var accuracy: MeanStd
+    public var llmAccuracy: MeanStd
+    public var humanLabels: Int
+    public var llmLabels: Int
+    public var llmCalls: Int
+    public var promptTokens: Int
+    public var seconds: Double
+    /// Mean macro-F1 after each round, over the seeds that reached it: the arm's curve.
+    public var curve: [CurvePoint]
+
+    /// Mean labels and mean macro-F1 after one round.
+    public struct CurvePoint: Sendable, Hashable, Codable {
+        public var labels: Double
+        public var macroF1: Double
+    }
+
+    /// Summarises the runs of one arm (all with the same arm).
+    public init?(_ runs: [SimulationRunResult]) {
+        guard let first = runs.first else { return nil }
+        let finals = runs.compactMap(\.final)
+        arm = first.arm
+        seeds = runs.map(\.seed)
+        macroF1 = MeanStd(finals.map(\.macroF1))
+        accuracy = MeanStd(finals.map(\.accuracy))
+        llmAccuracy = MeanStd(finals.compactMap(\.llmAccuracy))
+        humanLabels = finals.map(\.humanLabels).max() ?? 0
+        llmLabels = finals.map(\.llmLabels).max() ?? 0
+        llmCalls = runs.flatMap(\.rounds).map(\.llmCalls).reduce(0, +)
+        promptTokens = runs.flatMap(\.rounds).map(\.promptTokens).reduce(0, +)
+        seconds = runs.flatMap(\.rounds).map(\.seconds).reduce(0, +)
+        let depth = runs.map(\.rounds.count).max() ?? 0
+        curve = (0 ..< depth).map { i in
+            let at = runs.compactMap { $0.rounds.indices.contains(i) ? $0.rounds[i] : nil }
+            return CurvePoint(labels: MeanStd(at.map { Double($0.labels) }).mean,
+                              macroF1: MeanStd(at.map(\.macroF1)).mean)
+        }
+    }
+}

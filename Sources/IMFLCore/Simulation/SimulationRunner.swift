@@ -1,0 +1,251 @@
+import Foundation
+import IMFLNumerics
+
+/// Makes the LLM annotator of one run, and what to call when the run is over.
+public typealias SimulationAnnotatorFactory = @Sendable (_ session: Session, _ cache: any AnswerCache) async throws
+    -> (annotator: any Annotator, finish: @Sendable () async -> Void)
+
+/// Runs a simulation plan: for every seed and arm, a throwaway session over the seed's pool,
+/// driven by the same `RoundEngine` as the terminal UI, with `OracleExpert` labeling the
+/// expert queue as soon as it fills and the real LLM annotator labeling the rest.
+///
+/// Everything is resumable. A finished run leaves `result.json` in its folder and is not run
+/// again; an interrupted run resumes from its session (the engine replays its store), and LLM
+/// answers come back from the shared cache. Results files are rewritten after every run.
+public struct SimulationRunner: Sendable {
+    public let plan: SimulationPlan
+    public let embedder: any Embedder
+    public let makeAnnotator: SimulationAnnotatorFactory
+    /// Times the runner resumes a paused LLM queue before giving up on the run.
+    public var maxLLMPauses = 5
+    /// Wait before resuming a paused LLM queue.
+    public var pauseWait: Duration = .seconds(10)
+
+    public init(plan: SimulationPlan, embedder: any Embedder, makeAnnotator: @escaping SimulationAnnotatorFactory) {
+        self.plan = plan
+        self.embedder = embedder
+        self.makeAnnotator = makeAnnotator
+    }
+
+    /// Runs what is not finished yet (nothing with `plan.reportOnly`) and writes the reports.
+    /// - Returns: the results of every finished run of the plan, in plan order.
+    public func run(progress: @escaping @Sendable (SimulationProgress) -> Void = { _ in }) async throws -> [SimulationRunResult] {
+        let dataset = try SimulationDataset.prepare(
+            poolPath: plan.poolPath, testPath: plan.testPath, output: plan.output, embedder: embedder
+        ) { done, total in progress(.embedding(done: done, total: total)) }
+        let runs = plan.seeds.flatMap { seed in plan.arms.map { (arm: $0, seed: seed) } }
+        var results: [SimulationRunResult] = []
+        var speed = LLMSpeed()
+        for (i, run) in runs.enumerated() {
+            try Task.checkCancellation()
+            if let earlier = try finishedResult(run.arm, seed: run.seed) {
+                results.append(earlier)
+                progress(.runFinished(earlier, earlier: true))
+                continue
+            }
+            if plan.reportOnly { continue }
+            let remaining = runs[(i + 1)...].filter { (try? finishedResult($0.arm, seed: $0.seed)) == nil }
+            let laterLLMLabels = remaining.map { Self.llmBudget($0.arm) }.reduce(0, +)
+            let result = try await execute(
+                run.arm, seed: run.seed, dataset: dataset, position: (i + 1, runs.count),
+                laterLLMLabels: laterLLMLabels, speed: &speed, progress: progress)
+            results.append(result)
+            try SimulationReport(results: results, dataset: dataset.summary(maxPool: plan.maxPool, poolFile: plan.poolPath, testFile: plan.testPath))
+                .write(to: URL(fileURLWithPath: plan.output))
+            progress(.runFinished(result, earlier: false))
+        }
+        try SimulationReport(results: results, dataset: dataset.summary(maxPool: plan.maxPool, poolFile: plan.poolPath, testFile: plan.testPath))
+            .write(to: URL(fileURLWithPath: plan.output))
+        return results
+    }
+
+    static let resultFile = "result.json"
+    static let timingsFile = "timings.json"
+    static let sessionFolder = "session"
+
+    private func finishedResult(_ arm: SimulationArm, seed: Int) throws -> SimulationRunResult? {
+        let url = plan.runFolder(arm, seed: seed).appendingPathComponent(Self.resultFile)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
+        let result = try JSONDecoder().decode(SimulationRunResult.self, from: data)
+        return result.arm == arm ? result : nil
+    }
+
+    private static func llmBudget(_ arm: SimulationArm) -> Int {
+        ((try? arm.labelSchedule().rounds) ?? []).map(\.llm).reduce(0, +)
+    }
+
+    /// Seconds per LLM label measured in this process, for the ETA.
+    struct LLMSpeed {
+        var labels = 0
+        var seconds = 0.0
+        var perLabel: Double? { labels >= 3 ? seconds / Double(labels) : nil }
+    }
+
+    // MARK: - One run
+
+    private func execute(
+        _ arm: SimulationArm, seed: Int, dataset: SimulationDataset, position: (Int, Int), laterLLMLabels: Int,
+        speed: inout LLMSpeed, progress: @escaping @Sendable (SimulationProgress) -> Void
+    ) async throws -> SimulationRunResult {
+        let folder = plan.runFolder(arm, seed: seed)
+        let sessionFolder = folder.appendingPathComponent(Self.sessionFolder)
+        let config = arm.sessionConfig(
+            name: "\(arm.name)-seed-\(seed)", labels: dataset.labels, description: plan.description, seed: seed, llm: plan.llm)
+        if !FileManager.default.fileExists(atPath: sessionFolder.appendingPathComponent(Session.databaseFile).path) {
+            try? FileManager.default.removeItem(at: sessionFolder)
+            let pool = dataset.samplePool(size: plan.maxPool, seed: seed)
+            let imported = DatasetImport(
+                labels: dataset.labels,
+                pool: pool.enumerated().map { Item(key: $1.key, text: $1.text, split: .pool, gold: $1.gold, position: $0) },
+                test: dataset.test.map { Item(key: $0.key, text: $0.text, split: .test, gold: $0.gold, position: $0.position) },
+                warnings: [])
+            try Session.create(at: sessionFolder.path, config: config, dataset: imported)
+        }
+        let session = try Session.open(sessionFolder.path)
+        let database = session.database
+        let items = try database.items(split: .pool) + database.items(split: .test)
+        try copyVectors(items, from: dataset, into: database)
+        let gold = Dictionary(uniqueKeysWithValues: items.map { ($0.id!, $0.gold) })
+
+        let (annotator, finish) = try await makeAnnotator(session, dataset.session.database)
+        let engine = RoundEngine(
+            store: database, embedder: embedder, annotator: annotator,
+            configuration: try config.engineConfiguration(), search: config.neighbourSearch())
+        let oracle = OracleExpert(labels: dataset.labels, noise: plan.expertNoise, seed: UInt64(bitPattern: Int64(seed)))
+        let schedule = try arm.labelSchedule()
+        let engineTask = Task { try await engine.run() }
+
+        let timingsURL = folder.appendingPathComponent(Self.timingsFile)
+        var timings = (try? JSONDecoder().decode([Int: Double].self, from: Data(contentsOf: timingsURL))) ?? [:]
+        var roundStart: [Int: Date] = [:]
+        var state = RunProgress(
+            index: position.0, runs: position.1, arm: arm.name, seed: seed, round: 0, rounds: schedule.rounds.count,
+            labels: 0, budget: arm.budget, llmLabels: 0, llmBudget: Self.llmBudget(arm))
+        let labeled = try database.annotations().filter { $0.annotation.label != nil }
+        state.labels = Set(labeled.map(\.annotation.itemID)).count
+        state.llmLabels = Set(labeled.filter { $0.annotation.source == .llm }.map(\.annotation.itemID)).count
+        var lastLLMLabel = Date()
+        var pauses = 0
+        var failure: String?
+
+        do {
+            try await withTaskCancellationHandler {
+                for await event in engine.events {
+                    switch event {
+                    case let .selecting(r):
+                        roundStart[r] = Date()
+                        state.round = r
+                    case let .queues(sizes):
+                        if roundStart[sizes.round] == nil { roundStart[sizes.round] = Date() }
+                        state.round = sizes.round
+                        if sizes.expert > 0 {
+                            while let task = await engine.nextExpertItem(neighbours: 0) {
+                                guard let answer = gold[task.itemID] ?? nil else { throw SimulationError.missingGold(itemID: task.itemID) }
+                                try await engine.submit(itemID: task.itemID, label: oracle.label(itemID: task.itemID, gold: answer))
+                            }
+                        }
+                    case let .labeled(_, _, source):
+                        state.labels += 1
+                        if source == .llm {
+                            state.llmLabels += 1
+                            let now = Date()
+                            speed.labels += 1
+                            speed.seconds += now.timeIntervalSince(lastLLMLabel)
+                            lastLLMLabel = now
+                        }
+                        state.eta = speed.perLabel.map { Double(state.llmBudget - state.llmLabels + laterLLMLabels) * $0 }
+                        progress(.run(state))
+                    case let .roundFinished(metrics):
+                        let started = roundStart[metrics.round] ?? Date()
+                        timings[metrics.round, default: 0] += Date().timeIntervalSince(started)
+                        try JSONEncoder().encode(timings).write(to: timingsURL, options: .atomic)
+                        progress(.run(state))
+                    case .llmError:
+                        lastLLMLabel = Date()
+                    case let .llmPaused(reason):
+                        pauses += 1
+                        progress(.llmPaused(arm: arm.name, seed: seed, reason: reason))
+                        if pauses > maxLLMPauses {
+                            failure = reason
+                            engineTask.cancel()
+                        } else {
+                            let wait = pauseWait
+                            Task {
+                                try? await Task.sleep(for: wait)
+                                await engine.resumeLLM()
+                            }
+                        }
+                    case .llmResumed:
+                        lastLLMLabel = Date()
+                    default:
+                        break
+                    }
+                }
+            } onCancel: {
+                engineTask.cancel()
+            }
+            try Task.checkCancellation()
+            _ = try await engineTask.value
+        } catch {
+            engineTask.cancel()
+            _ = await engineTask.result
+            await finish()
+            if let failure { throw SimulationError.llmUnavailable(arm: arm.name, seed: seed, reason: failure) }
+            throw error
+        }
+        await finish()
+
+        let result = try collect(arm, seed: seed, database: database, gold: gold, timings: timings,
+                                 poolSize: items.filter { $0.split == .pool }.count, testSize: dataset.test.count)
+        try JSONEncoder.pretty.encode(result).write(to: folder.appendingPathComponent(Self.resultFile), options: .atomic)
+        if !plan.keepSessions { try? FileManager.default.removeItem(at: sessionFolder) }
+        return result
+    }
+
+    /// Gives the run's session the dataset's vectors, so no run embeds anything.
+    private func copyVectors(_ items: [Item], from dataset: SimulationDataset, into database: AppDatabase) throws {
+        let have = try database.itemIDsWithVectors(modelID: dataset.modelID)
+        let missing = items.filter { !have.contains($0.id!) }
+        guard !missing.isEmpty else { return }
+        var values = [Float]()
+        for item in missing {
+            guard let vector = dataset.vectors[item.key] else { throw SimulationError.missingVector(key: item.key) }
+            values += vector
+        }
+        let matrix = Matrix(rows: missing.count, cols: values.count / missing.count, values: values)
+        try database.saveVectors(matrix, for: missing.map { $0.id! }, modelID: dataset.modelID)
+    }
+
+    /// The per-round rows of a finished run, from its session store.
+    private func collect(
+        _ arm: SimulationArm, seed: Int, database: AppDatabase, gold: [Int64: String?], timings: [Int: Double],
+        poolSize: Int, testSize: Int
+    ) throws -> SimulationRunResult {
+        let records = try database.annotations().map(\.annotation).filter { $0.label != nil }
+        let usage = try database.llmCallTotalsByRound()
+        func agreement(_ source: LabelSource, through round: Int) -> Double? {
+            let given = records.filter { $0.source == source && $0.round <= round }
+            guard !given.isEmpty else { return nil }
+            return Double(given.filter { gold[$0.itemID] == $0.label }.count) / Double(given.count)
+        }
+        let rounds = try database.metrics().map { m in
+            let calls = usage[m.round] ?? LLMCallTotals()
+            return SimulationRound(
+                arm: arm.name, seed: seed, round: m.round, humanLabels: m.humanLabels, llmLabels: m.llmLabels,
+                macroF1: m.evaluation.macroF1, accuracy: m.evaluation.accuracy,
+                llmAccuracy: agreement(.llm, through: m.round), expertAccuracy: agreement(.human, through: m.round),
+                llmCalls: calls.calls, cacheHits: calls.cacheHits, promptTokens: calls.promptTokens,
+                completionTokens: calls.completionTokens, seconds: timings[m.round] ?? 0)
+        }
+        return SimulationRunResult(arm: arm, seed: seed, poolSize: poolSize, testSize: testSize, rounds: rounds)
+    }
+}
+
+extension JSONEncoder {
+    /// Indented, with sorted keys: results files that diff well.
+    static var pretty: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return encoder
+    }
+}

@@ -1,0 +1,247 @@
+import ArgumentParser
+import Foundation
+import IMFLCore
+
+/// `imfl simulate`: the IMFL loop run headlessly with a simulated expert (gold labels) and the
+/// real LLM annotator, one arm or the paper's whole comparison, with results as CSV, JSON,
+/// markdown and a plot.
+struct Simulate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the loop with a simulated expert and the real LLM, and report F1 by round.",
+        discussion: """
+            Each run is a throwaway session over a pool sampled from --pool, driven by the same \
+            engine as `imfl label`; the simulated expert answers with the gold labels. Results \
+            go to --out as results.csv, results.json, summary.md and curves.svg, and are \
+            rewritten after every run. Running the same command again skips finished runs and \
+            resumes an interrupted one; LLM answers are cached in --out/dataset.
+            """)
+
+    @Option(help: "A folder holding pool.jsonl and test.jsonl (instead of --pool and --test).")
+    var data: String?
+
+    @Option(help: "The labeled pool (JSONL or CSV); every item needs its gold label.")
+    var pool: String?
+
+    @Option(help: "The labeled test split the classifier is scored on.")
+    var test: String?
+
+    @Option(help: "Pool items drawn per seed (0: the whole pool).")
+    var maxPool = 3000
+
+    @Option(help: "Total labels B, expert and LLM together.")
+    var budget = 1000
+
+    @Option(help: "Share of the budget labeled by the simulated expert.")
+    var humanShare = 0.2
+
+    @Option(help: "Number of rounds R.")
+    var rounds = 5
+
+    @Option(help: "Selection: \(QueryStrategyName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var strategy = "eeq"
+
+    @Option(help: "Human batch sizes: decay, equal or single.")
+    var schedule = "decay"
+
+    @Option(help: "γ of the decaying schedule.")
+    var decay = 0.5
+
+    @Option(help: "Examples in an LLM prompt: similar, random or none (zero-shot).")
+    var retrieval = "similar"
+
+    @Option(help: "Retrieved examples per LLM prompt.")
+    var k = 5
+
+    @Option(help: "Seeds: runs per arm, each on its own sampled pool.")
+    var seeds = 3
+
+    @Option(help: "The LLM: local (imfl's llama.cpp server) or an OpenAI-compatible base URL.")
+    var llm = "local"
+
+    @Option(help: "Model name sent to an --llm URL.")
+    var llmModel = "local"
+
+    @Option(help: "Probability that the simulated expert gives a wrong label.")
+    var expertNoise = 0.0
+
+    @Option(help: "Run a suite of arms instead of one: paper (the comparison of Zhang et al. 2023).")
+    var suite: String?
+
+    @Option(help: "With --suite: only these arms, comma-separated (see --list-arms).")
+    var arms: String?
+
+    @Flag(help: "List the suite's arms and exit.")
+    var listArms = false
+
+    @Option(help: "Name of the single arm (without --suite).")
+    var name = "custom"
+
+    @Option(help: "A phrase for the LLM instruction: \"Classify <description>.\"")
+    var description = ""
+
+    @Option(help: "The results folder, e.g. results/fpb.")
+    var out: String?
+
+    @Flag(help: "Keep each run's session folder (open it with imfl status or imfl label).")
+    var keepSessions = false
+
+    @Flag(help: "Run nothing: rewrite the results files from the runs of the plan that have finished.")
+    var reportOnly = false
+
+    @Option(help: "Folder with model.safetensors and vocab.txt (default: IMFL_MINILM_DIR, imfl's venv).")
+    var model: String?
+
+    func validate() throws {
+        if !listArms {
+            guard out != nil else { throw ValidationError("--out is required: the folder for the results") }
+            guard data != nil || (pool != nil && test != nil) else {
+                throw ValidationError("give --data FOLDER (with pool.jsonl and test.jsonl) or both --pool and --test")
+            }
+        }
+        if let suite, suite != "paper" { throw ValidationError("--suite must be paper, got \(suite)") }
+        guard QueryStrategyName(rawValue: strategy) != nil else { throw ValidationError("unknown --strategy \(strategy)") }
+        guard ["decay", "equal", "single"].contains(schedule) else { throw ValidationError("--schedule must be decay, equal or single") }
+        guard RetrievalMode(rawValue: retrieval) != nil else { throw ValidationError("--retrieval must be similar, random or none") }
+        guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+        guard (0 ..< 1).contains(expertNoise) else { throw ValidationError("--expert-noise must be in [0, 1)") }
+        guard budget >= 1, rounds >= 1, k >= 0, maxPool >= 0 else {
+            throw ValidationError("--budget and --rounds must be positive, --k and --max-pool not negative")
+        }
+        _ = try armList()
+    }
+
+    /// The arms to run.
+    func armList() throws -> [SimulationArm] {
+        guard suite != nil else {
+            let kind: ScheduleKind = schedule == "equal" ? .equal : schedule == "single" ? .single : .geometric
+            let arm = SimulationArm(
+                name: name, budget: budget, humanShare: humanShare, rounds: kind == .single ? 1 : rounds, schedule: kind,
+                decay: decay, strategy: QueryStrategyName(rawValue: strategy) ?? .eeq,
+                retrieval: RetrievalMode(rawValue: retrieval) ?? .similar, k: k)
+            do { _ = try arm.labelSchedule() } catch { throw ValidationError("\(error)") }
+            return [arm]
+        }
+        let all = PaperSuite.arms(budget: budget, rounds: rounds, k: k)
+        guard let arms else { return all }
+        let wanted = arms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let unknown = wanted.filter { name in !all.contains { $0.name == name } }
+        guard unknown.isEmpty else {
+            throw ValidationError("unknown arm \(unknown.joined(separator: ", ")); the suite has \(all.map(\.name).joined(separator: ", "))")
+        }
+        return all.filter { wanted.contains($0.name) }
+    }
+
+    func run() async throws {
+        let arms = try armList()
+        if listArms {
+            for arm in arms {
+                let plan = try arm.labelSchedule()
+                print("\(arm.name): \(plan.rounds.map(\.human).reduce(0, +)) expert + \(plan.rounds.map(\.llm).reduce(0, +)) LLM labels, \(arm.strategy.rawValue), \(arm.schedule.rawValue), \(arm.rounds) rounds, retrieval \(arm.retrieval.rawValue)")
+            }
+            return
+        }
+        let folder = data.map { URL(fileURLWithPath: $0) }
+        var settings = LLMSettings()
+        if llm != "local" {
+            settings.baseURL = llm
+            settings.model = llmModel
+        }
+        let plan = SimulationPlan(
+            poolPath: pool ?? folder!.appendingPathComponent("pool.jsonl").path,
+            testPath: test ?? folder!.appendingPathComponent("test.jsonl").path,
+            maxPool: maxPool == 0 ? nil : maxPool, seeds: Array(1 ... seeds), arms: arms, output: out!,
+            description: description, llm: settings, expertNoise: expertNoise, keepSessions: keepSessions,
+            reportOnly: reportOnly)
+
+        let embedder: MiniLMEmbedder
+        do {
+            embedder = try MiniLMEmbedder(modelDirectory: model)
+        } catch let error as CustomStringConvertible & Error {
+            throw ValidationError(error.description)
+        }
+        let server = LocalLLMServer()
+        var startedServer = false
+        if !reportOnly, arms.contains(where: \.usesLLM), settings.usesLocalServer {
+            guard server.isInstalled else {
+                throw ValidationError("the local LLM is not installed; run scripts/install-llm (or pass --llm URL)")
+            }
+            if case .running = await server.status() {} else {
+                printError("starting the local LLM server …")
+                _ = try await server.start()
+                startedServer = true
+            }
+        }
+        let runner = SimulationRunner(plan: plan, embedder: embedder) { session, cache in
+            let annotator = SessionAnnotator(config: session.config, guidelines: nil, database: session.database, cache: cache)
+            return (annotator, { await annotator.shutdown() })
+        }
+        let display = SimulationDisplay()
+        let results: [SimulationRunResult]
+        do {
+            results = try await runner.run { display.show($0) }
+        } catch {
+            display.finish()
+            if startedServer { _ = try? await server.stop() }
+            if error is CancellationError { throw ExitCode(130) }
+            printError("imfl simulate: \(error)")
+            throw ExitCode.failure
+        }
+        display.finish()
+        if startedServer { _ = try? await server.stop() }
+        let outURL = URL(fileURLWithPath: out!)
+        let markdown = (try? String(contentsOf: outURL.appendingPathComponent(SimulationReport.markdownFile), encoding: .utf8)) ?? ""
+        print(markdown)
+        print("\(results.count) runs; results in \(outURL.path)/{\(SimulationReport.csvFile),\(SimulationReport.jsonFile),\(SimulationReport.markdownFile),\(SimulationReport.svgFile)}")
+    }
+}
+
+/// The progress of a simulation on standard error: a line rewritten in place on a terminal,
+/// one line per finished round otherwise (for logs).
+final class SimulationDisplay: @unchecked Sendable {
+    private let lock = NSLock()
+    private let live = isatty(STDERR_FILENO) == 1
+    private let embedding = ProgressBar("embedding the dataset")
+    private var lastDraw = Date.distantPast
+    private var lastRound: (arm: String, seed: Int, round: Int)?
+
+    func show(_ progress: SimulationProgress) {
+        switch progress {
+        case let .embedding(done, total):
+            embedding.update(done, of: total)
+        case let .run(state):
+            lock.lock()
+            defer { lock.unlock() }
+            let eta = state.eta.map { " · ETA \(Self.duration($0))" } ?? ""
+            let line = "[\(state.index)/\(state.runs)] \(state.arm) seed \(state.seed) · round \(state.round)/\(state.rounds) · labels \(state.labels)/\(state.budget) (LLM \(state.llmLabels)/\(state.llmBudget))\(eta)"
+            if live {
+                guard Date().timeIntervalSince(lastDraw) > 0.2 || state.labels == state.budget else { return }
+                lastDraw = Date()
+                FileHandle.standardError.write(Data("\r\(line)\u{1B}[K".utf8))
+            } else if lastRound.map({ $0 != (state.arm, state.seed, state.round) }) ?? true {
+                lastRound = (state.arm, state.seed, state.round)
+                printError(line)
+            }
+        case let .runFinished(result, earlier):
+            lock.lock()
+            defer { lock.unlock() }
+            let f1 = result.final.map { String(format: "%.1f", $0.macroF1 * 100) } ?? "–"
+            let llm = result.final?.llmAccuracy.map { String(format: ", LLM labels %.1f%% right", $0 * 100) } ?? ""
+            if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            printError("\(result.arm.name) seed \(result.seed): macro-F1 \(f1)\(llm)\(earlier ? " (finished earlier)" : "")")
+        case let .llmPaused(arm, seed, reason):
+            lock.lock()
+            defer { lock.unlock() }
+            if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            printError("\(arm) seed \(seed): LLM paused (\(reason)); retrying shortly")
+        }
+    }
+
+    func finish() {
+        if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
+    private static func duration(_ seconds: Double) -> String {
+        seconds < 90 ? String(format: "%.0fs", seconds)
+            : seconds < 5400 ? String(format: "%.0fmin", seconds / 60) : String(format: "%.1fh", seconds / 3600)
+    }
+}
