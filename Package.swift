@@ -6,6 +6,10 @@ import PackageDescription
 /// test suite and interactive use crawl.
 let numericSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"])]
 
+/// The C kernels likewise, and without floating-point contraction, so that the float dot
+/// product sums in the order its source gives on every machine.
+let kernelSettings: [CSetting] = [.unsafeFlags(["-O3", "-ffp-contract=off"])]
+
 let package = Package(
     name: "imfl",
     platforms: [.macOS(.v14)],
@@ -26,6 +30,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw"),
+        .target(name: "CKernels", cSettings: kernelSettings),
         .target(
             name: "IMFLNumerics",
             dependencies: ["CBLAS"],
@@ -35,6 +40,7 @@ let package = Package(
             name: "IMFLCore",
             dependencies: [
                 "IMFLNumerics",
+                "CKernels",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -62,6 +68,7 @@ let package = Package(
             name: "IMFLCoreTests",
             dependencies: [
                 "IMFLCore",
+                "CKernels",
                 "IMFLNumerics",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

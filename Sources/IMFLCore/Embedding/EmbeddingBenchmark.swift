@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import Foundation
 import IMFLNumerics
@@ -64,7 +65,8 @@ public enum EmbeddingBenchmark {
         return reports
     }
 
-    /// Exact kNN over random unit vectors: a batch of queries in one call, and single queries.
+    /// kNN over random unit vectors: a batch of queries in one call, and single queries with
+    /// the exact float index and with the int8-first index, which must return the same lists.
     public struct NeighbourReport: Sendable {
         public let items: Int
         public let dimension: Int
@@ -72,14 +74,28 @@ public enum EmbeddingBenchmark {
         public let batchQueries: Int
         public let batchSeconds: [Double]
         public let singleQuerySeconds: [Double]
+        public let quantizedSingleQuerySeconds: [Double]
+        /// Single queries whose int8-first result equals the exact one, row for row and bit for bit.
+        public let identical: Int
+        public let quantizedBuildSeconds: Double
+        public let quantizedBytes: Int
+        /// The per-query latency target of the single-query search.
+        public static let targetMilliseconds = 5.0
 
         public var lines: [String] {
-            [
+            let exact = median(singleQuerySeconds) * 1000, int8 = median(quantizedSingleQuerySeconds) * 1000
+            return [
                 String(format: "kNN batch: %d queries × %d items × %d dims, top-%d: %.3f ms per query (median of %d runs)",
                        batchQueries, items, dimension, k, median(batchSeconds) * 1000 / Double(batchQueries), batchSeconds.count),
-                String(format: "kNN single query: top-%d over %d items: %.2f ms median, %.2f ms p90 (%d queries)",
-                       k, items, median(singleQuerySeconds) * 1000, percentile(singleQuerySeconds, 0.9) * 1000,
-                       singleQuerySeconds.count),
+                String(format: "kNN single query, exact float: top-%d over %d items: %.2f ms median, %.2f ms p90 (%d queries)",
+                       k, items, exact, percentile(singleQuerySeconds, 0.9) * 1000, singleQuerySeconds.count),
+                String(format: "kNN single query, int8 scan + exact re-score: %.2f ms median, %.2f ms p90; %.1f× faster; identical results on %d of %d queries",
+                       int8, percentile(quantizedSingleQuerySeconds, 0.9) * 1000, exact / max(int8, 1e-9), identical,
+                       quantizedSingleQuerySeconds.count),
+                String(format: "kNN int8 copy: %.1f MB, built in %.2f s (kernel: %@)",
+                       Double(quantizedBytes) / 1e6, quantizedBuildSeconds, imfl_dot_i8_uses_avx2() == 1 ? "AVX2" : "portable"),
+                String(format: "kNN target: one query ≤ %.0f ms: %@ (%.2f ms)", Self.targetMilliseconds,
+                       int8 <= Self.targetMilliseconds ? "met" : "missed", int8),
             ]
         }
     }
@@ -89,7 +105,11 @@ public enum EmbeddingBenchmark {
         k: Int = 10, runs: Int = 3, workers: Int = 2
     ) throws -> NeighbourReport {
         var random = BenchmarkRandom(seed: 7)
-        let index = ExactNeighbourIndex(vectors: randomUnitRows(items, dimension, &random), workers: workers)
+        let vectors = randomUnitRows(items, dimension, &random)
+        let index = ExactNeighbourIndex(vectors: vectors, workers: workers)
+        let buildStart = DispatchTime.now().uptimeNanoseconds
+        let quantized = QuantizedNeighbourIndex(vectors: vectors, workers: workers)
+        let buildSeconds = Double(DispatchTime.now().uptimeNanoseconds - buildStart) / 1e9
         let queries = randomUnitRows(batchQueries, dimension, &random)
         _ = try index.search(queries.rows(0..<min(8, batchQueries)), k: k)
         var batch: [Double] = []
@@ -98,15 +118,24 @@ public enum EmbeddingBenchmark {
             _ = try index.search(queries, k: k)
             batch.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
-        var single: [Double] = []
+        // Interleaved, so that both indexes see the same machine load.
+        var single: [Double] = [], quantizedSingle: [Double] = []
+        var identical = 0
         for q in 0..<min(singleQueries, batchQueries) {
             let vector = queries.row(q)
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = try index.search(vector, k: k)
+            var start = DispatchTime.now().uptimeNanoseconds
+            let expected = try index.search(vector, k: k)
             single.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            start = DispatchTime.now().uptimeNanoseconds
+            let got = try quantized.search(vector, k: k)
+            quantizedSingle.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            if got == expected { identical += 1 }
         }
-        return NeighbourReport(items: items, dimension: dimension, k: k, batchQueries: batchQueries,
-                               batchSeconds: batch, singleQuerySeconds: single)
+        return NeighbourReport(
+            items: items, dimension: dimension, k: k, batchQueries: batchQueries, batchSeconds: batch,
+            singleQuerySeconds: single, quantizedSingleQuerySeconds: quantizedSingle, identical: identical,
+            quantizedBuildSeconds: buildSeconds,
+            quantizedBytes: quantized.codes.codes.count + 8 * quantized.codes.rows)
     }
 
     /// Decoding cached vectors from their stored bytes into one matrix.

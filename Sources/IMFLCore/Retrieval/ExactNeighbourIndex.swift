@@ -1,3 +1,4 @@
+import CKernels
 import Dispatch
 import IMFLNumerics
 
@@ -22,15 +23,7 @@ public struct ExactNeighbourIndex: NeighbourIndex {
     }
 
     public func search(_ queries: Matrix, k: Int, filter: RowFilter = .all, excluding: [Int?] = []) throws -> [[Neighbour]] {
-        guard queries.cols == dimension || queries.rows == 0 else {
-            throw RetrievalError.dimensionMismatch(index: dimension, query: queries.cols)
-        }
-        if case .mask(let mask) = filter, mask.count != count {
-            throw RetrievalError.maskLength(expected: count, got: mask.count)
-        }
-        guard excluding.isEmpty || excluding.count == queries.rows else {
-            throw RetrievalError.exclusionCount(queries: queries.rows, exclusions: excluding.count)
-        }
+        try validate(queries, filter: filter, excluding: excluding)
         let k = min(max(0, k), count)
         if queries.rows == 0 { return [] }
         if k == 0 || count == 0 { return Array(repeating: [], count: queries.rows) }
@@ -92,8 +85,10 @@ public struct ExactNeighbourIndex: NeighbourIndex {
                 vectors.values.withUnsafeBufferPointer { v in
                     scores.withUnsafeMutableBufferPointer { s in
                         if m == 1 {
-                            BLAS.multiply(rows: n, cols: d, a: v.baseAddress! + rows.lowerBound * d,
-                                          x: q.baseAddress! + start * d, y: s.baseAddress!)
+                            // Not sgemv: its summation order depends on the rows' alignment and
+                            // count, and the quantised index must reproduce these scores exactly.
+                            imfl_dot_f32(v.baseAddress! + rows.lowerBound * d, Int64(n), Int64(d),
+                                         q.baseAddress! + start * d, s.baseAddress!)
                         } else {
                             BLAS.multiplyTransposed(m: m, n: n, k: d, a: q.baseAddress! + start * d,
                                                     b: v.baseAddress! + rows.lowerBound * d, c: s.baseAddress!)

@@ -76,3 +76,18 @@ extension NeighbourIndex {
         try search(Matrix(rows: 1, cols: query.count, values: query), k: k, filter: filter, excluding: [excluding])[0]
     }
 }
+
+extension NeighbourIndex {
+    /// Throws when the queries, the filter or the exclusions do not fit this index.
+    func validate(_ queries: Matrix, filter: RowFilter, excluding: [Int?]) throws {
+        guard queries.cols == dimension || queries.rows == 0 else {
+            throw RetrievalError.dimensionMismatch(index: dimension, query: queries.cols)
+        }
+        if case .mask(let mask) = filter, mask.count != count {
+            throw RetrievalError.maskLength(expected: count, got: mask.count)
+        }
+        guard excluding.isEmpty || excluding.count == queries.rows else {
+            throw RetrievalError.exclusionCount(queries: queries.rows, exclusions: excluding.count)
+        }
+    }
+}
