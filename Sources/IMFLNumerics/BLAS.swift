@@ -8,13 +8,6 @@ public enum BLAS {
 }
 
 extension BLAS {
-    /// `y = A · x` for a row-major `rows × cols` matrix `A`: one query scored against rows.
-    public static func multiply(
-        rows: Int, cols: Int, a: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>
-    ) {
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(cols), 1, a, Int32(cols), x, 1, 0, y, 1)
-    }
-
     /// `C = A · Bᵀ` with `A` `m × k`, `B` `n × k` and `C` `m × n`, all row-major and dense:
     /// queries scored against rows in one product.
     public static func multiplyTransposed(
