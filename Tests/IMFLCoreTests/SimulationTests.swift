@@ -162,6 +162,28 @@ struct SimulationTests {
         #expect(await again.calls == 0)
     }
 
+    @Test func aSuiteRunInPartsEndsWithOneReportOfEveryArm() async throws {
+        // Given one command that ran the expert arm, and a later one that runs only imfl
+        let dir = try TempDir()
+        let expert = SimulationArm(
+            name: "expert", budget: 30, humanShare: 1, rounds: 3, schedule: .equal, strategy: .random, retrieval: .none, k: 0)
+        _ = try await Self.runner(try Self.plan(dir, arms: [expert]), NumberedAnnotator(labels: Self.labels)).run()
+        let returned = try await Self.runner(try Self.plan(dir, arms: [Self.imfl]), NumberedAnnotator(labels: Self.labels)).run()
+        // Then the run returns its own arm, and the reports hold both
+        #expect(returned.map(\.arm.name) == ["imfl"])
+        let summary = try String(contentsOfFile: dir.path("out/summary.md"), encoding: .utf8)
+        #expect(summary.contains("| expert |") && summary.contains("| imfl |"))
+        // And a report for a plan that names the expert arm with other settings leaves the old
+        // expert run out instead of averaging it with runs it is not comparable to
+        var bigger = expert
+        bigger.budget = 45
+        var report = try Self.plan(dir, arms: [bigger])
+        report.reportOnly = true
+        _ = try await Self.runner(report, NumberedAnnotator(labels: Self.labels)).run()
+        let csv = try String(contentsOfFile: dir.path("out/results.csv"), encoding: .utf8)
+        #expect(!csv.contains("\nexpert,") && csv.contains("\nimfl,"))
+    }
+
     @Test func anInterruptedRunResumesToTheSameResult() async throws {
         let straight = try TempDir()
         let reference = try await Self.runner(try Self.plan(straight, arms: [Self.imfl]), NumberedAnnotator(labels: Self.labels)).run()

@@ -11,7 +11,9 @@ public typealias SimulationAnnotatorFactory = @Sendable (_ session: Session, _ c
 ///
 /// Everything is resumable. A finished run leaves `result.json` in its folder and is not run
 /// again; an interrupted run resumes from its session (the engine replays its store), and LLM
-/// answers come back from the shared cache. Results files are rewritten after every run.
+/// answers come back from the shared cache. Results files are rewritten after every run and
+/// cover every finished run in the folder, so a suite run in parts (a few arms or seeds per
+/// sitting) ends with one report.
 public struct SimulationRunner: Sendable {
     public let plan: SimulationPlan
     public let embedder: any Embedder
@@ -50,13 +52,40 @@ public struct SimulationRunner: Sendable {
                 run.arm, seed: run.seed, dataset: dataset, position: (i + 1, runs.count),
                 laterLLMLabels: laterLLMLabels, speed: &speed, progress: progress)
             results.append(result)
-            try SimulationReport(results: results, dataset: dataset.summary(maxPool: plan.maxPool, poolFile: plan.poolPath, testFile: plan.testPath))
-                .write(to: URL(fileURLWithPath: plan.output))
+            try writeReport(results, dataset: dataset)
             progress(.runFinished(result, earlier: false))
         }
-        try SimulationReport(results: results, dataset: dataset.summary(maxPool: plan.maxPool, poolFile: plan.poolPath, testFile: plan.testPath))
-            .write(to: URL(fileURLWithPath: plan.output))
+        try writeReport(results, dataset: dataset)
         return results
+    }
+
+    /// Writes the reports for `results` and for the other finished runs in the folder: arms
+    /// run by an earlier command with other options. A finished run of an arm the plan also
+    /// names, but with other settings (another budget, say), is left out: its figures would
+    /// be averaged with runs they are not comparable to.
+    private func writeReport(_ results: [SimulationRunResult], dataset: SimulationDataset) throws {
+        let planned = Set(plan.arms.map(\.name))
+        let others = otherFinishedResults().filter { !planned.contains($0.arm.name) }
+        try SimulationReport(
+            results: results + others,
+            dataset: dataset.summary(maxPool: plan.maxPool, poolFile: plan.poolPath, testFile: plan.testPath)
+        ).write(to: URL(fileURLWithPath: plan.output))
+    }
+
+    /// Every `runs/ARM/seed-N/result.json` in the output folder, by arm folder and seed.
+    private func otherFinishedResults() -> [SimulationRunResult] {
+        let runs = URL(fileURLWithPath: plan.output).appendingPathComponent("runs")
+        let fm = FileManager.default
+        let arms = ((try? fm.contentsOfDirectory(atPath: runs.path)) ?? []).sorted()
+        return arms.flatMap { arm -> [SimulationRunResult] in
+            let seeds = ((try? fm.contentsOfDirectory(atPath: runs.appendingPathComponent(arm).path)) ?? [])
+                .compactMap { $0.hasPrefix("seed-") ? Int($0.dropFirst(5)) : nil }.sorted()
+            return seeds.compactMap { seed in
+                let url = runs.appendingPathComponent(arm).appendingPathComponent("seed-\(seed)")
+                    .appendingPathComponent(Self.resultFile)
+                return fm.contents(atPath: url.path).flatMap { try? JSONDecoder().decode(SimulationRunResult.self, from: $0) }
+            }
+        }
     }
 
     static let resultFile = "result.json"
