@@ -162,6 +162,22 @@ struct SimulationTests {
         #expect(await again.calls == 0)
     }
 
+    @Test func theLLMOnlyArmRunsWithoutAnExpert() async throws {
+        // Given the paper's LLM-only baseline: no expert labels, zero-shot prompts, random items
+        let dir = try TempDir()
+        let llmOnly = SimulationArm(
+            name: "llm-only", budget: 45, humanShare: 0, rounds: 3, schedule: .equal, strategy: .random, retrieval: .none, k: 0)
+        let annotator = NumberedAnnotator(labels: Self.labels)
+        // When it runs
+        let results = try await Self.runner(try Self.plan(dir, arms: [llmOnly]), annotator).run()
+        // Then every label came from the LLM, every round was scored, and the LLM was right on 6 in 7
+        let final = try #require(results.first?.final)
+        #expect(results[0].rounds.count == 3)
+        #expect(final.humanLabels == 0 && final.llmLabels == 45)
+        #expect(await annotator.calls == 45)
+        #expect(abs((final.llmAccuracy ?? 0) - 6.0 / 7) < 0.1)
+    }
+
     @Test func aSuiteRunInPartsEndsWithOneReportOfEveryArm() async throws {
         // Given one command that ran the expert arm, and a later one that runs only imfl
         let dir = try TempDir()

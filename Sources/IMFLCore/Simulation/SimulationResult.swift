@@ -82,6 +82,7 @@ public struct ArmSummary: Sendable, Hashable, Codable {
     public var llmAccuracy: MeanStd
     public var humanLabels: Int
     public var llmLabels: Int
+    /// LLM calls, prompt tokens and wall time, summed over the arm's runs.
     public var llmCalls: Int
     public var promptTokens: Int
     public var seconds: Double

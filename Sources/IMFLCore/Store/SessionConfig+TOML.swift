@@ -48,8 +48,9 @@ extension SessionConfig {
             throw fail("task.labels: a label is empty")
         }
         if budget.total < 1 { throw fail("budget.total must be at least 1, got \(budget.total)") }
-        if !(budget.humanShare > 0 && budget.humanShare <= 1) {
-            throw fail("budget.human_share must be in (0, 1], got \(budget.humanShare)")
+        // 0 is allowed: the LLM labels everything (the paper's LLM-only baseline).
+        if !(budget.humanShare >= 0 && budget.humanShare <= 1) {
+            throw fail("budget.human_share must be in [0, 1], got \(budget.humanShare)")
         }
         if budget.rounds < 1 { throw fail("budget.rounds must be at least 1, got \(budget.rounds)") }
         if !["decay", "equal", "single"].contains(budget.schedule) {
