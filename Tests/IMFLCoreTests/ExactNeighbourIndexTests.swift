@@ -5,10 +5,7 @@ import IMFLNumerics
 @Suite("Exact nearest-neighbour index")
 struct ExactNeighbourIndexTests {
     /// Random unit rows, the same on every run.
-    func vectors(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix {
-        var random = BenchmarkRandom(seed: seed)
-        return EmbeddingBenchmark.randomUnitRows(rows, cols, &random)
-    }
+    func vectors(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix { .randomUnitRows(rows, cols, seed: seed) }
 
     /// Top-k by sorting every allowed score: the plain definition to check against.
     func bruteForce(_ items: Matrix, _ query: [Float], k: Int, allowed: (Int) -> Bool) -> [Neighbour] {

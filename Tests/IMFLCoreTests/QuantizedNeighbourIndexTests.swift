@@ -5,10 +5,7 @@ import IMFLNumerics
 
 @Suite("Quantised nearest-neighbour index")
 struct QuantizedNeighbourIndexTests {
-    func vectors(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix {
-        var random = BenchmarkRandom(seed: seed)
-        return EmbeddingBenchmark.randomUnitRows(rows, cols, &random)
-    }
+    func vectors(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix { .randomUnitRows(rows, cols, seed: seed) }
 
     /// The plain integer dot product, to check the kernel and the bound against.
     static func integerDot(_ a: [Int8], _ b: [Int8]) -> Int {

@@ -48,3 +48,11 @@ struct FixedClassifier: Classifier {
         Matrix(stacking: (0 ..< features.rows).map { table[Int(features[$0, 0])]! })
     }
 }
+
+extension Matrix {
+    /// Random unit rows, the same on every run: the vectors of the index tests.
+    static func randomUnitRows(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix {
+        var random = BenchmarkRandom(seed: seed)
+        return EmbeddingBenchmark.randomUnitRows(rows, cols, &random)
+    }
+}
