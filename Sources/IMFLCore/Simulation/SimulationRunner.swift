@@ -81,9 +81,7 @@ public struct SimulationRunner: Sendable {
             let seeds = ((try? fm.contentsOfDirectory(atPath: runs.appendingPathComponent(arm).path)) ?? [])
                 .compactMap { $0.hasPrefix("seed-") ? Int($0.dropFirst(5)) : nil }.sorted()
             return seeds.compactMap { seed in
-                let url = runs.appendingPathComponent(arm).appendingPathComponent("seed-\(seed)")
-                    .appendingPathComponent(Self.resultFile)
-                return fm.contents(atPath: url.path).flatMap { try? JSONDecoder().decode(SimulationRunResult.self, from: $0) }
+                try? Self.readResult(in: runs.appendingPathComponent(arm).appendingPathComponent("seed-\(seed)"))
             }
         }
     }
@@ -93,10 +91,14 @@ public struct SimulationRunner: Sendable {
     static let sessionFolder = "session"
 
     private func finishedResult(_ arm: SimulationArm, seed: Int) throws -> SimulationRunResult? {
-        let url = plan.runFolder(arm, seed: seed).appendingPathComponent(Self.resultFile)
-        guard let data = FileManager.default.contents(atPath: url.path) else { return nil }
-        let result = try JSONDecoder().decode(SimulationRunResult.self, from: data)
-        return result.arm == arm ? result : nil
+        let result = try Self.readResult(in: plan.runFolder(arm, seed: seed))
+        return result?.arm == arm ? result : nil
+    }
+
+    /// The `result.json` of the run folder `folder`; nil when the run has not finished.
+    private static func readResult(in folder: URL) throws -> SimulationRunResult? {
+        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(resultFile).path) else { return nil }
+        return try JSONDecoder().decode(SimulationRunResult.self, from: data)
     }
 
     private static func llmBudget(_ arm: SimulationArm) -> Int {
