@@ -60,12 +60,14 @@ struct EngineTests {
         Dictionary(uniqueKeysWithValues: sessionItems().map { ($0.id, $0.gold!) })
     }
 
+    /// The paper's sequential order with one LLM call at a time: the log is then the same
+    /// event for event in every run, which the restart test compares.
     static func configuration(rounds: Int = 2, budget: Int = 40) throws -> EngineConfiguration {
         EngineConfiguration(
             labels: labels,
             schedule: try Schedule(budget: budget, humanShare: 0.25, rounds: rounds),
-            learner: .init(l2: 1e-2, calibrate: false),
-            retryDelay: .zero, seed: 42)
+            learner: .init(l2: 1e-2, calibrate: false), pipeline: .sequential,
+            retryDelay: .zero, llmPause: .zero, seed: 42)
     }
 
     /// The scripted expert: labels every item the engine offers with its gold label. Before

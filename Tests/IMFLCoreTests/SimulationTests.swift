@@ -52,7 +52,7 @@ struct SimulationTests {
         let arms = PaperSuite.arms()
         #expect(arms.map(\.name) == [
             "expert-1x-random", "expert-1x-eeq", "expert-3x-random", "expert-3x-eeq", "expert-5x-random", "expert-5x-eeq",
-            "imfl", "llm-only-zero-shot", "imfl-equal-schedule", "imfl-random-retrieval", "imfl-single-batch",
+            "imfl", "imfl-sequential", "llm-only-zero-shot", "imfl-equal-schedule", "imfl-random-retrieval", "imfl-single-batch",
             "imfl-human-10", "imfl-human-5",
         ])
         func split(_ name: String) throws -> (Int, Int) {

@@ -90,6 +90,9 @@ public final class OpenAIChatClient: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .nanoseconds(Int64(policy.connectTimeout.seconds * 1e9)))
         configuration.redirectConfiguration = .disallow
+        // One HTTP/1.1 connection per request in flight: the pool's default of 8 per host
+        // would queue the rest and cap a concurrency of 16 at 8.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, policy.maxConcurrentRequests)
         self.http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         self.limiter = ConcurrencyLimiter(limit: policy.maxConcurrentRequests)
         self.breaker = CircuitBreaker(policy: policy.breaker)

@@ -11,6 +11,22 @@ public enum LLMStart: String, Sendable, Codable, CaseIterable {
     case concurrent
 }
 
+/// How consecutive rounds overlap in time.
+public enum Pipeline: String, Sendable, Codable, CaseIterable {
+    /// As soon as the expert has labeled round r's expert items, round r+1 is selected and
+    /// its expert items are shown, while the LLM still labels round r (and earlier rounds):
+    /// the expert never waits for the LLM. Selection for round r+1 then ranks by a classifier
+    /// trained on the expert labels of rounds ≤ r only, because round r's LLM labels are not
+    /// all in yet; it uses the expert labels alone (not whichever LLM labels happen to have
+    /// arrived) so that a session replays the same whatever the speed of the LLM. A round
+    /// without expert items is selected after the previous round is trained, as in
+    /// `sequential`.
+    case overlapped
+    /// The paper's order: round r+1 is selected after round r is labeled and trained; the
+    /// expert waits while the LLM labels round r.
+    case sequential
+}
+
 /// Settings of one session's loop.
 public struct EngineConfiguration: Sendable {
     /// The label set, in display order; class i of the classifier is `labels[i]`.
@@ -22,10 +38,16 @@ public struct EngineConfiguration: Sendable {
     /// Retrieved expert-labeled examples per LLM prompt.
     public var fewShot: Int
     public var llmStart: LLMStart
-    /// Consecutive LLM failures after which LLM labeling pauses until `resumeLLM()`.
+    public var pipeline: Pipeline
+    /// LLM calls in flight at most (the endpoint's concurrency).
+    public var llmConcurrency: Int
+    /// Consecutive LLM failures after which LLM labeling pauses; after `llmPause` one trial
+    /// call is sent, and its success resumes labeling (`resumeLLM()` tries at once).
     public var maxConsecutiveLLMFailures: Int
     /// Wait after the first LLM failure; doubles with each further failure in a row.
     public var retryDelay: Duration
+    /// First pause after repeated failures; doubles with each failed trial call, up to 8×.
+    public var llmPause: Duration
     /// Texts per embedder call.
     public var embeddingBatch: Int
     /// Seeds selection (mixed with the round number).
@@ -34,8 +56,9 @@ public struct EngineConfiguration: Sendable {
     public init(
         labels: [String], schedule: Schedule, strategy: any QueryStrategy = EEQStrategy(),
         learner: SoftmaxRegression.Configuration = .init(), fewShot: Int = 5,
-        llmStart: LLMStart = .afterExpert, maxConsecutiveLLMFailures: Int = 3,
-        retryDelay: Duration = .milliseconds(500), embeddingBatch: Int = 64, seed: UInt64 = 0
+        llmStart: LLMStart = .afterExpert, pipeline: Pipeline = .overlapped, llmConcurrency: Int = 1,
+        maxConsecutiveLLMFailures: Int = 3, retryDelay: Duration = .milliseconds(500),
+        llmPause: Duration = .seconds(20), embeddingBatch: Int = 64, seed: UInt64 = 0
     ) {
         self.labels = labels
         self.schedule = schedule
@@ -43,8 +66,11 @@ public struct EngineConfiguration: Sendable {
         self.makeClassifier = { SoftmaxRegression(classes: $0, dimension: $1, configuration: learner) }
         self.fewShot = fewShot
         self.llmStart = llmStart
+        self.pipeline = pipeline
+        self.llmConcurrency = max(1, llmConcurrency)
         self.maxConsecutiveLLMFailures = maxConsecutiveLLMFailures
         self.retryDelay = retryDelay
+        self.llmPause = llmPause
         self.embeddingBatch = embeddingBatch
         self.seed = seed
     }

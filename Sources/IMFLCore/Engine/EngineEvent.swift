@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the engine tells its observers (the UI, the simulation runner, logs).
 public enum EngineEvent: Sendable, Equatable {
     /// Embedding missing vectors: `done` of `total`.
@@ -12,10 +14,16 @@ public enum EngineEvent: Sendable, Equatable {
     case labeled(itemID: Int64, label: String, source: LabelSource)
     /// The expert took a label back.
     case undone(itemID: Int64)
+    /// LLM calls in flight for round `round` changed to `inFlight`.
+    case llmCalls(round: Int, inFlight: Int)
     /// An LLM call failed; the item stays queued and is retried.
     case llmError(itemID: Int64, message: String)
-    /// Repeated LLM failures: LLM labeling waits for `resumeLLM()`.
-    case llmPaused(reason: String)
+    /// Repeated LLM failures: LLM labeling pauses; at `retryAt` one trial call is sent (and
+    /// `resumeLLM()` sends it at once).
+    case llmPaused(reason: String, retryAt: Date)
+    /// A trial call after a pause is under way.
+    case llmRetrying
+    /// LLM labeling goes on after a pause.
     case llmResumed
     /// All labels of a round are in; the classifier is training.
     case training(round: Int)

@@ -13,36 +13,44 @@ import IMFLNumerics
 /// the store and return at once. Embedding, k-means, training and LLM calls run off the actor,
 /// so those calls never wait for them. Progress is published on `events`.
 ///
+/// LLM calls run concurrently, up to `configuration.llmConcurrency` in flight (see
+/// `RoundEngine+LLMQueue.swift`), and with the `overlapped` pipeline the expert labels round
+/// r+1 while the LLM finishes round r, so the expert never waits on the LLM.
+///
 ///     let engine = RoundEngine(store: db, embedder: minilm, annotator: llm, configuration: config)
 ///     async let loop: Void = engine.run()
 ///     for await event in engine.events { … }
 public actor RoundEngine {
     public nonisolated let events: AsyncStream<EngineEvent>
-    private let eventSink: AsyncStream<EngineEvent>.Continuation
+    let eventSink: AsyncStream<EngineEvent>.Continuation
     private let wakeStream: AsyncStream<Void>
-    private let wakeSink: AsyncStream<Void>.Continuation
+    let wakeSink: AsyncStream<Void>.Continuation
 
-    private let store: any EngineStore
+    let store: any EngineStore
     private let embedder: any Embedder
-    private let annotator: any Annotator
-    private let configuration: EngineConfiguration
+    let annotator: any Annotator
+    let configuration: EngineConfiguration
     private let search: any NeighbourSearch
-    private let classIndex: [String: Int]
+    let classIndex: [String: Int]
 
-    private var items: [Int64: EngineItem] = [:]
+    var items: [Int64: EngineItem] = [:]
     private var poolIDs: [Int64] = []
     private var testIDs: [Int64] = []
     private var vectorRow: [Int64: Int] = [:]
     private var vectors = Matrix(rows: 0, cols: 0)
     private var records: [AnnotationRecord] = []
-    private var log = LabelLog()
-    private var rounds: [Int: RoundRecord] = [:]
-    private var queues: [Int: [QueueEntry]] = [:]
+    var log = LabelLog()
+    var rounds: [Int: RoundRecord] = [:]
+    var queues: [Int: [QueueEntry]] = [:]
     private var models: [Int: any Classifier] = [:]
+    /// Classifiers trained on the expert labels of rounds ≤ r, which rank the overlapped
+    /// pipeline's early selections.
+    private var expertModels: [Int: any Classifier] = [:]
+    /// Set when the pool has nothing left to select: no round opens after the open ones.
+    private var poolExhausted = false
     private var running = false
-    private var loaded = false
-    private var llmPaused = false
-    private var llmFailures = 0
+    /// The LLM queue's state: calls in flight, failures, pauses.
+    var llm = LLMQueueState()
 
     public init(
         store: any EngineStore, embedder: any Embedder, annotator: any Annotator,
@@ -61,6 +69,12 @@ public actor RoundEngine {
     // MARK: - The service
 
     /// Runs the session until its last round is finished (or the pool is used up).
+    ///
+    /// One loop decides what is next from the store's state, so a restarted engine picks up
+    /// where the last one stopped: train a round whose labels are all in, open the next round
+    /// when the pipeline allows, hand queued items to the LLM up to its concurrency, else wait
+    /// for a label, an answer or a timer. LLM calls are child tasks of this one, so cancelling
+    /// `run()` cancels them, and an answer that arrives is committed in its own transaction.
     /// - Throws: `CancellationError` when cancelled, store and embedder errors.
     public func run() async throws {
         guard !running else { throw EngineError.alreadyRunning }
@@ -69,31 +83,52 @@ public actor RoundEngine {
         try load()
         try await embedMissing()
         var wakes = wakeStream.makeAsyncIterator()
-        while true {
-            try Task.checkCancellation()
-            switch phase() {
-            case let .select(r):
-                if try await select(round: r) == false { eventSink.yield(.finished); return }
-            case let .label(r):
-                try await label(round: r, wakes: &wakes)
-            case let .train(r):
-                try await train(round: r)
-            case .done:
-                eventSink.yield(.finished)
-                return
+        try await withThrowingDiscardingTaskGroup { group in
+            for r in openRounds { eventSink.yield(.queues(queueSizes(r))) }
+            while true {
+                try Task.checkCancellation()
+                if let r = roundToTrain() {
+                    try await train(round: r)
+                } else if let r = roundToSelect() {
+                    if try await select(round: r) == false { poolExhausted = true }
+                } else if openRounds.isEmpty {
+                    group.cancelAll()
+                    eventSink.yield(.finished)
+                    return
+                } else {
+                    dispatchLLMCalls(into: &group)
+                    _ = await wakes.next(isolation: #isolation)
+                }
             }
         }
     }
 
-    private enum Phase { case select(Int), label(Int), train(Int), done }
+    /// Rounds whose queues are filled and not yet trained, in order.
+    var openRounds: [Int] {
+        rounds.values.filter { $0.status != .finished }.map(\.round).sorted()
+    }
 
-    private func phase() -> Phase {
-        guard let last = rounds.keys.max().flatMap({ rounds[$0] }) else { return .select(1) }
-        switch last.status {
-        case .labeling: return .label(last.round)
-        case .training: return .train(last.round)
-        case .finished: return last.round >= configuration.schedule.rounds.count ? .done : .select(last.round + 1)
-        }
+    /// The earliest round that is ready to train: every item of its queue has a label in
+    /// force (or it is already training after a restart), and every earlier round is finished.
+    private func roundToTrain() -> Int? {
+        guard let r = openRounds.first, let record = rounds[r] else { return nil }
+        return record.status == .training || isComplete(r) ? r : nil
+    }
+
+    /// The round to select next, if the pipeline allows opening it now.
+    private func roundToSelect() -> Int? {
+        let opened = rounds.keys.max() ?? 0
+        guard !poolExhausted, opened < configuration.schedule.rounds.count else { return nil }
+        guard let last = rounds[opened] else { return 1 }
+        if last.status == .finished { return opened + 1 }
+        if overlapsAfter(opened), pending(opened, .human).isEmpty { return opened + 1 }
+        return nil
+    }
+
+    /// Whether round r+1 is selected while round r is still open: with the overlapped
+    /// pipeline, when round r has expert items (their end is what opens the next round).
+    private func overlapsAfter(_ r: Int) -> Bool {
+        configuration.pipeline == .overlapped && (rounds[r]?.human ?? 0) > 0
     }
 
     /// Reads the session back from the store.
@@ -108,7 +143,6 @@ public actor RoundEngine {
             rounds[r.round] = r
             queues[r.round] = try store.queue(round: r.round)
         }
-        loaded = true
     }
 
     private func embedMissing() async throws {
@@ -143,9 +177,11 @@ public actor RoundEngine {
         let queued = Set(queues.values.joined().map(\.itemID))
         let candidates = poolIDs.filter { !queued.contains($0) && log.current($0) == nil }
         guard !candidates.isEmpty else { return false }
+        let early = overlapsAfter(r - 1)
         let input = QueryInput(
             pool: vectors.rows(candidates.map { vectorRow[$0]! }),
-            current: try await model(after: r - 1), previous: try await model(after: r - 2))
+            current: early ? try await expertModel(through: r - 1) : try await model(after: r - 1),
+            previous: early ? try await expertModel(through: r - 2) : try await model(after: r - 2))
         let count = min(budget.total, candidates.count)
         let seed = configuration.seed &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15
         let ranked = await Self.rank(configuration.strategy, input, count: count, seed: seed)
@@ -168,64 +204,31 @@ public actor RoundEngine {
     private func model(after r: Int) async throws -> (any Classifier)? {
         guard r >= 1, let record = rounds[r], let through = record.trainedThrough else { return nil }
         if let m = models[r] { return m }
-        let (data, _) = trainingSet(through: through)
+        let (data, _) = trainingSet(through: through, round: r)
         let fitted = try await Self.fit(configuration.makeClassifier(configuration.labels.count, vectors.cols), data)
         models[r] = fitted
         return fitted
     }
 
-    // MARK: - Labeling
-
-    /// Waits for the round's labels: the LLM works through its queue here while the expert's
-    /// labels arrive through `submit`.
-    private func label(round r: Int, wakes: inout AsyncStream<Void>.Iterator) async throws {
-        // Tells a UI attached to a resumed session what is waiting.
-        eventSink.yield(.queues(queueSizes(r)))
-        while true {
-            try Task.checkCancellation()
-            if isComplete(r) { break }
-            let expertDone = pending(r, .human).isEmpty
-            if !llmPaused, configuration.llmStart == .concurrent || expertDone, let entry = pending(r, .llm).first {
-                try await annotate(entry)
-            } else {
-                _ = await wakes.next(isolation: #isolation)
-            }
-        }
-        var record = rounds[r]!
-        record.status = .training
-        record.trainedThrough = records.last?.id ?? 0
-        try store.updateRound(record)
-        rounds[r] = record
+    /// A classifier trained on the expert labels (first-hand and overrides) in force that
+    /// were given in rounds ≤ `r`; nil when there are none.
+    private func expertModel(through r: Int) async throws -> (any Classifier)? {
+        guard r >= 1 else { return nil }
+        if let m = expertModels[r] { return m }
+        var data = trainingSet(through: log.lastID, round: r).0
+        let keep = data.fidelities.indices.filter { data.fidelities[$0] == .human }
+        guard !keep.isEmpty else { return nil }
+        data = TrainingSet(features: data.features.rows(keep), labels: keep.map { data.labels[$0] },
+                           fidelities: keep.map { data.fidelities[$0] })
+        let fitted = try await Self.fit(configuration.makeClassifier(configuration.labels.count, vectors.cols), data)
+        expertModels[r] = fitted
+        return fitted
     }
 
-    private func annotate(_ entry: QueueEntry) async throws {
-        let request = AnnotationRequest(
-            itemID: entry.itemID, text: items[entry.itemID]!.text,
-            examples: neighbours(of: entry.itemID, k: configuration.fewShot).reversed()
-                .map { FewShotExample(text: $0.text, label: $0.label) })
-        do {
-            let answer = try await annotator.annotate(request)
-            try Task.checkCancellation()
-            guard classIndex[answer.label] != nil else { throw EngineError.unknownLabel(answer.label) }
-            llmFailures = 0
-            guard log.current(entry.itemID) == nil else { return }
-            try append(NewAnnotation(itemID: entry.itemID, round: entry.round, label: answer.label,
-                                     source: .llm, confidence: answer.confidence))
-        } catch {
-            if Task.isCancelled || error is CancellationError { throw CancellationError() }
-            llmFailures += 1
-            eventSink.yield(.llmError(itemID: entry.itemID, message: String(describing: error)))
-            if llmFailures >= configuration.maxConsecutiveLLMFailures {
-                llmPaused = true
-                eventSink.yield(.llmPaused(reason: "\(llmFailures) LLM calls failed in a row: \(error)"))
-            } else {
-                try await Task.sleep(for: configuration.retryDelay * (1 << (llmFailures - 1)))
-            }
-        }
-    }
+    // MARK: - Queues
 
     /// Queue entries of round `r` and fidelity `f` with no label in force, by rank.
-    private func pending(_ r: Int, _ f: Fidelity) -> [QueueEntry] {
+    func pending(_ r: Int, _ f: Fidelity) -> [QueueEntry] {
         (queues[r] ?? []).filter { $0.fidelity == f && log.current($0.itemID) == nil }
     }
 
@@ -233,11 +236,11 @@ public actor RoundEngine {
         (queues[r] ?? []).allSatisfy { log.current($0.itemID) != nil }
     }
 
-    private func queueSizes(_ r: Int) -> QueueSizes {
+    func queueSizes(_ r: Int) -> QueueSizes {
         QueueSizes(round: r, expert: pending(r, .human).count, llm: pending(r, .llm).count)
     }
 
-    private func append(_ annotation: NewAnnotation) throws {
+    func append(_ annotation: NewAnnotation) throws {
         let record = try store.appendAnnotation(annotation)
         records.append(record)
         log.apply(record)
@@ -246,17 +249,23 @@ public actor RoundEngine {
         } else {
             eventSink.yield(.undone(itemID: annotation.itemID))
         }
-        if let r = labelingRound { eventSink.yield(.queues(queueSizes(r))) }
+        if let r = queueRound(of: annotation.itemID) ?? labelingRound { eventSink.yield(.queues(queueSizes(r))) }
         wakeSink.yield()
     }
 
     // MARK: - Training and evaluation
 
     private func train(round r: Int) async throws {
-        eventSink.yield(.training(round: r))
         var record = rounds[r]!
+        if record.status == .labeling {
+            record.status = .training
+            record.trainedThrough = records.last?.id ?? 0
+            try store.updateRound(record)
+            rounds[r] = record
+        }
+        eventSink.yield(.training(round: r))
         let through = record.trainedThrough ?? (records.last?.id ?? 0)
-        let (data, prefix) = trainingSet(through: through)
+        let (data, prefix) = trainingSet(through: through, round: r)
         let test = vectors.rows(testIDs.map { vectorRow[$0]! })
         let classifier = try await Self.fit(configuration.makeClassifier(configuration.labels.count, vectors.cols), data)
         let predicted = await Self.predict(classifier, test)
@@ -279,9 +288,11 @@ public actor RoundEngine {
         eventSink.yield(.roundFinished(metrics))
     }
 
-    /// Every pool label in force after replaying the log up to `through`, in item order.
-    private func trainingSet(through: Int64) -> (TrainingSet, LabelLog) {
-        let prefix = LabelLog(records.prefix { $0.id <= through })
+    /// Every pool label in force after replaying the log up to `through`, counting only the
+    /// events of rounds ≤ `round` (with the overlapped pipeline the expert may already be
+    /// labeling later rounds; their labels belong to those rounds' classifiers), in item order.
+    private func trainingSet(through: Int64, round: Int) -> (TrainingSet, LabelLog) {
+        let prefix = LabelLog(records.prefix { $0.id <= through }.filter { $0.annotation.round <= round })
         var rows = [Int](), labels = [Int](), fidelities = [Fidelity]()
         for id in prefix.labeledItems where items[id]?.split == .pool {
             guard let record = prefix.current(id), let f = record.annotation.source.fidelity,
@@ -317,22 +328,31 @@ public actor RoundEngine {
 
     // MARK: - Calls from the UI
 
-    /// The round whose queues are open for labels, if any.
-    private var labelingRound: Int? {
-        rounds.values.filter { $0.status == .labeling }.map(\.round).max()
+    /// The latest open round: where overrides made now are logged.
+    private var labelingRound: Int? { openRounds.last }
+
+    /// The open round an item is queued in, if any.
+    func queueRound(of itemID: Int64) -> Int? {
+        openRounds.first { r in queues[r]?.contains { $0.itemID == itemID } == true }
     }
 
-    /// The next item waiting for the expert (highest ranked first), with its neighbours.
+    /// The round the expert is working on: the earliest open round with expert items
+    /// waiting, else the latest open round.
+    private var expertRound: Int? {
+        openRounds.first { !pending($0, .human).isEmpty } ?? labelingRound
+    }
+
+    /// The next item waiting for the expert (earliest open round first, highest ranked first
+    /// within it), with its neighbours.
     /// - Parameter skipped: items the expert passed over, in the order skipped: they come
     ///   after every other waiting item, in that order.
     public func nextExpertItem(neighbours k: Int = 5, skipped: [Int64] = []) -> ExpertTask? {
-        guard let r = labelingRound else { return nil }
-        let waiting = pending(r, .human)
+        let waiting = openRounds.flatMap { pending($0, .human) }
         let passedOver = Set(skipped)
         let next = waiting.first { !passedOver.contains($0.itemID) }
             ?? skipped.lazy.compactMap { id in waiting.first { $0.itemID == id } }.first
         guard let entry = next, let item = items[entry.itemID] else { return nil }
-        return ExpertTask(itemID: item.id, text: item.text, round: r, rank: entry.rank,
+        return ExpertTask(itemID: item.id, text: item.text, round: entry.round, rank: entry.rank,
                           neighbours: neighbours(of: item.id, k: k))
     }
 
@@ -346,20 +366,44 @@ public actor RoundEngine {
         return (configuration.labels[best], Double(p[0, best]))
     }
 
-    /// Unlabeled items left in the current round's queues (nil between rounds).
-    public func currentQueueSizes() -> QueueSizes? { labelingRound.map(queueSizes) }
+    /// Unlabeled items left in the queues of the round the expert is working on (nil when no
+    /// round is open).
+    public func currentQueueSizes() -> QueueSizes? { expertRound.map(queueSizes) }
+
+    /// What the engine is doing, for a status line: the open rounds' queues, LLM calls in
+    /// flight, a pause, and whether the session is finished.
+    public func progress() -> EngineProgress {
+        EngineProgress(
+            rounds: openRounds.map { r in
+                EngineProgress.Round(
+                    round: r, expertWaiting: pending(r, .human).count, expertTotal: rounds[r]?.human ?? 0,
+                    llmWaiting: pending(r, .llm).count, llmTotal: rounds[r]?.llm ?? 0,
+                    llmInFlight: llm.inFlight.values.filter { $0 == r }.count,
+                    training: rounds[r]?.status == .training)
+            },
+            scheduledRounds: configuration.schedule.rounds.count,
+            finishedRounds: rounds.values.filter { $0.status == .finished }.count,
+            llmPausedUntil: llm.pausedUntil, llmRetrying: llm.probing,
+            finished: running && openRounds.isEmpty && roundToSelect() == nil)
+    }
 
     /// The metrics of every finished round.
     public func roundMetrics() throws -> [RoundMetrics] { try store.metrics() }
 
-    /// Whether LLM labeling waits for `resumeLLM()` after repeated failures.
-    public var isLLMPaused: Bool { llmPaused }
+    /// Whether LLM labeling is paused after repeated failures.
+    public var isLLMPaused: Bool { llm.pauseEnds != nil || llm.probing }
 
     /// The `k` expert-labeled pool items most similar to `itemID`, most similar first: the
     /// few-shot examples an LLM prompt for the item gets, and what the UI shows beside it.
-    public func neighbours(of itemID: Int64, k: Int) -> [LabeledNeighbour] {
+    /// - Parameter round: only expert labels given in rounds ≤ `round` (an LLM item of round r
+    ///   is asked with the examples its round had, whatever later rounds added since).
+    public func neighbours(of itemID: Int64, k: Int, round: Int? = nil) -> [LabeledNeighbour] {
         guard let row = vectorRow[itemID], k > 0 else { return [] }
-        let labeled = log.labeledItems.filter { $0 != itemID && items[$0]?.split == .pool && log.hasExpertLabel($0) }
+        let labeled = log.labeledItems.filter { id in
+            guard id != itemID, items[id]?.split == .pool, let record = log.current(id),
+                  record.annotation.source.fidelity == .human else { return false }
+            return round.map { record.annotation.round <= $0 } ?? true
+        }
         guard !labeled.isEmpty else { return [] }
         let found = search.nearest(vectors.rows([row]), in: vectors.rows(labeled.map { vectorRow[$0]! }), k: k)[0]
         return found.map { hit in
@@ -370,13 +414,14 @@ public actor RoundEngine {
         }
     }
 
-    /// The expert labels an item of the current round's expert queue; committed to the store
+    /// The expert labels an item of an open round's expert queue; committed to the store
     /// before this returns.
     /// - Throws: `EngineError` when the label is unknown, or the item is not waiting for the expert.
     public func submit(itemID: Int64, label: String) throws {
         guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
-        guard let r = labelingRound, queues[r]?.contains(where: { $0.itemID == itemID && $0.fidelity == .human }) == true
-        else { throw EngineError.notInExpertQueue(itemID: itemID) }
+        guard let r = openRounds.first(where: { r in
+            queues[r]?.contains { $0.itemID == itemID && $0.fidelity == .human } == true
+        }) else { throw EngineError.notInExpertQueue(itemID: itemID) }
         guard log.current(itemID) == nil else { throw EngineError.alreadyLabeled(itemID: itemID) }
         try append(NewAnnotation(itemID: itemID, round: r, label: label, source: .human))
     }
@@ -390,27 +435,18 @@ public actor RoundEngine {
         try append(NewAnnotation(itemID: itemID, round: r, label: label, source: .override))
     }
 
-    /// Takes back the expert's latest label still in force: a label of the round being labeled,
-    /// or an override from any round. Appends an undo event; nothing is deleted.
+    /// Takes back the expert's latest label still in force: a label of a round not yet
+    /// trained, or an override from any round. Appends an undo event, logged in the round of
+    /// the event it takes back; nothing is deleted.
     /// - Returns: the item whose label was taken back (it is waiting for the expert again).
     @discardableResult
     public func undo() throws -> Int64 {
         guard let target = log.latestExpertEvent() else { throw EngineError.nothingToUndo }
         let a = target.annotation
         if a.source == .human {
-            guard let r = labelingRound, a.round == r else { throw EngineError.nothingToUndo }
+            guard rounds[a.round].map({ $0.status == .labeling }) == true else { throw EngineError.nothingToUndo }
         }
-        let r = labelingRound ?? rounds.keys.max() ?? 1
-        try append(NewAnnotation(itemID: a.itemID, round: r, label: nil, source: .human, undoes: target.id))
+        try append(NewAnnotation(itemID: a.itemID, round: a.round, label: nil, source: .human, undoes: target.id))
         return a.itemID
-    }
-
-    /// Lets LLM labeling continue after it paused on repeated failures.
-    public func resumeLLM() {
-        guard llmPaused else { return }
-        llmPaused = false
-        llmFailures = 0
-        eventSink.yield(.llmResumed)
-        wakeSink.yield()
     }
 }

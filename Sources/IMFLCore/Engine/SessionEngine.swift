@@ -29,7 +29,8 @@ extension SessionConfig {
         }
         return EngineConfiguration(
             labels: task.labels, schedule: try schedule(), strategy: strategy,
-            fewShot: retrieval.mode == "none" ? 0 : retrieval.k, seed: UInt64(max(0, query.seed)))
+            fewShot: retrieval.mode == "none" ? 0 : retrieval.k, pipeline: budget.pipeline,
+            llmConcurrency: llm.maxConcurrency, seed: UInt64(max(0, query.seed)))
     }
 
     /// How the session retrieves the examples of a prompt (and the neighbours the expert sees):
@@ -64,14 +65,14 @@ public actor SessionAnnotator: Annotator {
     ///   (a simulation shares one cache across its runs).
     public init(
         config: SessionConfig, guidelines: String?, database: AppDatabase, cache: (any AnswerCache)? = nil,
-        server: LocalLLMServer = LocalLLMServer()
+        server: LocalLLMServer? = nil
     ) {
         self.cache = cache ?? database
         self.settings = config.annotatorSettings
         self.labels = config.task.labels
         self.guidelines = guidelines
         self.database = database
-        self.server = server
+        self.server = server ?? LocalLLMServer(configuration: .init(parallel: config.llm.maxConcurrency))
     }
 
     public func annotate(_ request: AnnotationRequest) async throws -> AnnotationAnswer {

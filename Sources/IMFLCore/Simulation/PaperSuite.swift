@@ -11,8 +11,10 @@
 /// A smaller budget scales every arm alike (1× is always 20% of B), so that a short run keeps
 /// the table's shape.
 public enum PaperSuite {
-    /// The arms for budget `budget` over `rounds` rounds, cheap (expert-only) arms first.
-    public static func arms(budget: Int = 1000, rounds: Int = 5, k: Int = 5) -> [SimulationArm] {
+    /// The arms for budget `budget` over `rounds` rounds, cheap (expert-only) arms first. The
+    /// IMFL arms use `pipeline`; `imfl-sequential` is IMFL in the paper's order, to measure
+    /// what overlapping rounds costs.
+    public static func arms(budget: Int = 1000, rounds: Int = 5, k: Int = 5, pipeline: Pipeline = .overlapped) -> [SimulationArm] {
         let unit = Int((Double(budget) * 0.2).rounded())
         var arms: [SimulationArm] = []
         for multiple in [1, 3, 5] {
@@ -22,8 +24,12 @@ public enum PaperSuite {
                     humanShare: 1, rounds: rounds, schedule: .equal, strategy: strategy, retrieval: .none, k: 0))
             }
         }
-        let imfl = SimulationArm(name: "imfl", budget: budget, humanShare: 0.2, rounds: rounds, k: k)
+        let imfl = SimulationArm(name: "imfl", budget: budget, humanShare: 0.2, rounds: rounds, k: k, pipeline: pipeline)
         arms.append(imfl)
+        var sequential = imfl
+        sequential.name = "imfl-sequential"
+        sequential.pipeline = .sequential
+        arms.append(sequential)
         arms.append(SimulationArm(
             name: "llm-only-zero-shot", budget: budget, humanShare: 0, rounds: rounds, schedule: .equal,
             strategy: .random, retrieval: .none, k: 0))

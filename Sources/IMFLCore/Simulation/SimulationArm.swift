@@ -16,10 +16,14 @@ public struct SimulationArm: Sendable, Hashable, Codable {
     public var retrieval: RetrievalMode
     /// Retrieved examples per LLM prompt.
     public var k: Int
+    /// How rounds overlap. Results written before the option existed were sequential, and
+    /// read back as such.
+    public var pipeline: Pipeline
 
     public init(
         name: String, budget: Int, humanShare: Double, rounds: Int = 5, schedule: ScheduleKind = .geometric,
-        decay: Double = 0.5, strategy: QueryStrategyName = .eeq, retrieval: RetrievalMode = .similar, k: Int = 5
+        decay: Double = 0.5, strategy: QueryStrategyName = .eeq, retrieval: RetrievalMode = .similar, k: Int = 5,
+        pipeline: Pipeline = .overlapped
     ) {
         self.name = name
         self.budget = budget
@@ -30,6 +34,23 @@ public struct SimulationArm: Sendable, Hashable, Codable {
         self.strategy = strategy
         self.retrieval = retrieval
         self.k = k
+        // With one fidelity nothing overlaps: such an arm runs the same either way, and is
+        // named sequential so that its earlier results stay valid.
+        self.pipeline = humanShare <= 0 || humanShare >= 1 ? .sequential : pipeline
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        budget = try c.decode(Int.self, forKey: .budget)
+        humanShare = try c.decode(Double.self, forKey: .humanShare)
+        rounds = try c.decode(Int.self, forKey: .rounds)
+        schedule = try c.decode(ScheduleKind.self, forKey: .schedule)
+        decay = try c.decode(Double.self, forKey: .decay)
+        strategy = try c.decode(QueryStrategyName.self, forKey: .strategy)
+        retrieval = try c.decode(RetrievalMode.self, forKey: .retrieval)
+        k = try c.decode(Int.self, forKey: .k)
+        pipeline = try c.decodeIfPresent(Pipeline.self, forKey: .pipeline) ?? .sequential
     }
 
     /// Whether any item goes to the LLM.
@@ -53,6 +74,7 @@ public struct SimulationArm: Sendable, Hashable, Codable {
         case .single: "single"
         }
         config.budget.decay = decay
+        config.budget.pipeline = pipeline
         config.query.strategy = strategy.rawValue
         config.query.seed = seed
         config.retrieval.k = k

@@ -20,11 +20,13 @@ public struct SimulationPlan: Sendable {
     public var keepSessions: Bool
     /// Run nothing: write the reports from the runs that have finished.
     public var reportOnly: Bool
+    /// The simulated expert's think time per label, in seconds (0: it answers at once).
+    public var expertSeconds: Double
 
     public init(
         poolPath: String, testPath: String, maxPool: Int? = 3000, seeds: [Int] = [1, 2, 3], arms: [SimulationArm],
         output: String, description: String = "", llm: LLMSettings = LLMSettings(), expertNoise: Double = 0,
-        keepSessions: Bool = false, reportOnly: Bool = false
+        keepSessions: Bool = false, reportOnly: Bool = false, expertSeconds: Double = 0
     ) {
         self.poolPath = poolPath
         self.testPath = testPath
@@ -37,6 +39,7 @@ public struct SimulationPlan: Sendable {
         self.expertNoise = expertNoise
         self.keepSessions = keepSessions
         self.reportOnly = reportOnly
+        self.expertSeconds = expertSeconds
     }
 
     /// Where the run of `arm` with `seed` keeps its state and result.
@@ -54,7 +57,7 @@ public enum SimulationProgress: Sendable {
     /// A run finished now, or earlier (its result was read back).
     case runFinished(SimulationRunResult, earlier: Bool)
     /// The LLM failed repeatedly; the run waits and tries again.
-    case llmPaused(arm: String, seed: Int, reason: String)
+    case llmPaused(arm: String, seed: Int, reason: String, retryAt: Date)
 }
 
 /// The state of the run in progress.

@@ -70,18 +70,20 @@ public struct SimulationReport: Sendable {
 
             Final round, mean ± std over seeds, in percent:
 
-            | arm | seeds | expert | LLM | selection | schedule | retrieval | macro-F1 | accuracy | LLM label accuracy | LLM calls per run | prompt tokens per call | time per run |
-            |---|---|---|---|---|---|---|---|---|---|---|---|---|
+            | arm | seeds | expert | LLM | selection | schedule | retrieval | macro-F1 | accuracy | LLM label accuracy | LLM calls per run | prompt tokens per call | time per run | expert idle per run |
+            |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 
             """
         for s in summaries {
             let runs = max(1, s.seeds.count)
             let retrieval = s.arm.usesLLM ? (s.arm.retrieval == .none ? "zero-shot" : "\(s.arm.retrieval.rawValue), k=\(s.arm.k)") : "–"
-            let schedule = s.arm.schedule == .geometric ? "decay γ=\(s.arm.decay)" : s.arm.schedule.rawValue
+            var schedule = s.arm.schedule == .geometric ? "decay γ=\(s.arm.decay)" : s.arm.schedule.rawValue
+            if s.arm.usesLLM, s.arm.humanShare > 0 { schedule += ", \(s.arm.pipeline.rawValue)" }
+            let idle = s.expertIdleSeconds.map { Self.duration($0 / Double(runs)) } ?? "–"
             out += "| \(s.arm.name) | \(s.seeds.count) | \(s.humanLabels) | \(s.llmLabels) | \(s.arm.strategy.rawValue) | "
                 + "\(schedule), \(s.arm.rounds) rounds | \(retrieval) | \(s.macroF1.percent) | \(s.accuracy.percent) | "
                 + "\(s.llmAccuracy.count == 0 ? "–" : s.llmAccuracy.percent) | \(s.llmCalls / runs) | "
-                + "\(s.llmCalls == 0 ? "–" : String(s.promptTokens / s.llmCalls)) | \(Self.duration(s.seconds / Double(runs))) |\n"
+                + "\(s.llmCalls == 0 ? "–" : String(s.promptTokens / s.llmCalls)) | \(Self.duration(s.seconds / Double(runs))) | \(idle) |\n"
         }
         out += "\nMacro-F1 against labels (mean over seeds; `·` is the majority baseline); the same curves are in \(Self.svgFile):\n\n```\n"
         out += SimulationChart(summaries: summaries, baseline: dataset.majorityMacroF1).text()

@@ -25,11 +25,18 @@ public struct SimulationRound: Sendable, Hashable, Codable {
     /// Wall time of the round (selection, labeling, training); for a resumed round, only the
     /// part after the restart.
     public var seconds: Double
+    /// Seconds the simulated expert had no item to label before one of this round's items
+    /// came (waiting after the expert's last label of the session does not count); nil in
+    /// results written before it was measured.
+    public var expertIdleSeconds: Double?
+    /// Seconds with at least one LLM call for this round's items in flight.
+    public var llmWallSeconds: Double?
 
     /// Column names of the CSV file, in order.
     public static let csvHeader = [
         "arm", "seed", "round", "human_labels", "llm_labels", "labels", "macro_f1", "accuracy",
         "llm_accuracy", "expert_accuracy", "llm_calls", "cache_hits", "prompt_tokens", "completion_tokens", "seconds",
+        "expert_idle_s", "llm_wall_s",
     ]
 
     public var csvFields: [String] {
@@ -38,6 +45,7 @@ public struct SimulationRound: Sendable, Hashable, Codable {
             arm, "\(seed)", "\(round)", "\(humanLabels)", "\(llmLabels)", "\(labels)", f(macroF1), f(accuracy),
             f(llmAccuracy), f(expertAccuracy), "\(llmCalls)", "\(cacheHits)", "\(promptTokens)",
             "\(completionTokens)", String(format: "%.1f", seconds),
+            expertIdleSeconds.map { String(format: "%.1f", $0) } ?? "", llmWallSeconds.map { String(format: "%.1f", $0) } ?? "",
         ]
     }
 }
@@ -86,6 +94,8 @@ public struct ArmSummary: Sendable, Hashable, Codable {
     public var llmCalls: Int
     public var promptTokens: Int
     public var seconds: Double
+    /// Expert idle time summed over the arm's runs (nil when no run measured it).
+    public var expertIdleSeconds: Double?
     /// Mean macro-F1 after each round, over the seeds that reached it: the arm's curve.
     public var curve: [CurvePoint]
 
@@ -109,6 +119,8 @@ public struct ArmSummary: Sendable, Hashable, Codable {
         llmCalls = runs.flatMap(\.rounds).map(\.llmCalls).reduce(0, +)
         promptTokens = runs.flatMap(\.rounds).map(\.promptTokens).reduce(0, +)
         seconds = runs.flatMap(\.rounds).map(\.seconds).reduce(0, +)
+        let idle = runs.flatMap(\.rounds).compactMap(\.expertIdleSeconds)
+        expertIdleSeconds = idle.isEmpty ? nil : idle.reduce(0, +)
         let depth = runs.map(\.rounds.count).max() ?? 0
         curve = (0 ..< depth).map { i in
             let at = runs.compactMap { $0.rounds.indices.contains(i) ? $0.rounds[i] : nil }

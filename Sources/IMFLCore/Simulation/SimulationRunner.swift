@@ -18,10 +18,8 @@ public struct SimulationRunner: Sendable {
     public let plan: SimulationPlan
     public let embedder: any Embedder
     public let makeAnnotator: SimulationAnnotatorFactory
-    /// Times the runner resumes a paused LLM queue before giving up on the run.
+    /// Pauses of the LLM queue in a row (the engine retries after each) before the run gives up.
     public var maxLLMPauses = 5
-    /// Wait before resuming a paused LLM queue.
-    public var pauseWait: Duration = .seconds(10)
 
     public init(plan: SimulationPlan, embedder: any Embedder, makeAnnotator: @escaping SimulationAnnotatorFactory) {
         self.plan = plan
@@ -145,10 +143,13 @@ public struct SimulationRunner: Sendable {
         let oracle = OracleExpert(labels: dataset.labels, noise: plan.expertNoise, seed: UInt64(bitPattern: Int64(seed)))
         let schedule = try arm.labelSchedule()
         let engineTask = Task { try await engine.run() }
+        let clock = RunClock(url: folder.appendingPathComponent(Self.timingsFile))
+        let (expertWakes, expertWake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let expertTask = Task {
+            try await Self.simulatedExpert(engine: engine, oracle: oracle, gold: gold, seconds: plan.expertSeconds,
+                                           wakes: expertWakes, clock: clock)
+        }
 
-        let timingsURL = folder.appendingPathComponent(Self.timingsFile)
-        var timings = (try? JSONDecoder().decode([Int: Double].self, from: Data(contentsOf: timingsURL))) ?? [:]
-        var roundStart: [Int: Date] = [:]
         var state = RunProgress(
             index: position.0, runs: position.1, arm: arm.name, seed: seed, round: 0, rounds: schedule.rounds.count,
             labels: 0, budget: arm.budget, llmLabels: 0, llmBudget: Self.llmBudget(arm))
@@ -164,17 +165,17 @@ public struct SimulationRunner: Sendable {
                 for await event in engine.events {
                     switch event {
                     case let .selecting(r):
-                        roundStart[r] = Date()
+                        await clock.roundStarted(r)
+                    case let .roundStarted(r, _, _):
                         state.round = r
+                        expertWake.yield()
                     case let .queues(sizes):
-                        if roundStart[sizes.round] == nil { roundStart[sizes.round] = Date() }
-                        state.round = sizes.round
-                        if sizes.expert > 0 {
-                            while let task = await engine.nextExpertItem(neighbours: 0) {
-                                guard let answer = gold[task.itemID] ?? nil else { throw SimulationError.missingGold(itemID: task.itemID) }
-                                try await engine.submit(itemID: task.itemID, label: oracle.label(itemID: task.itemID, gold: answer))
-                            }
-                        }
+                        await clock.roundStarted(sizes.round)
+                        if sizes.expert > 0 { expertWake.yield() }
+                    case .undone:
+                        expertWake.yield()
+                    case let .llmCalls(r, inFlight):
+                        await clock.llmCalls(round: r, inFlight: inFlight)
                     case let .labeled(_, _, source):
                         state.labels += 1
                         if source == .llm {
@@ -187,26 +188,19 @@ public struct SimulationRunner: Sendable {
                         state.eta = speed.perLabel.map { Double(state.llmBudget - state.llmLabels + laterLLMLabels) * $0 }
                         progress(.run(state))
                     case let .roundFinished(metrics):
-                        let started = roundStart[metrics.round] ?? Date()
-                        timings[metrics.round, default: 0] += Date().timeIntervalSince(started)
-                        try JSONEncoder().encode(timings).write(to: timingsURL, options: .atomic)
+                        try await clock.roundFinished(metrics.round)
                         progress(.run(state))
                     case .llmError:
                         lastLLMLabel = Date()
-                    case let .llmPaused(reason):
+                    case let .llmPaused(reason, retryAt):
                         pauses += 1
-                        progress(.llmPaused(arm: arm.name, seed: seed, reason: reason))
+                        progress(.llmPaused(arm: arm.name, seed: seed, reason: reason, retryAt: retryAt))
                         if pauses > maxLLMPauses {
                             failure = reason
                             engineTask.cancel()
-                        } else {
-                            let wait = pauseWait
-                            Task {
-                                try? await Task.sleep(for: wait)
-                                await engine.resumeLLM()
-                            }
                         }
                     case .llmResumed:
+                        pauses = 0
                         lastLLMLabel = Date()
                     default:
                         break
@@ -215,22 +209,58 @@ public struct SimulationRunner: Sendable {
             } onCancel: {
                 engineTask.cancel()
             }
+            expertTask.cancel()
             try Task.checkCancellation()
             _ = try await engineTask.value
+            try await clock.save()
         } catch {
             engineTask.cancel()
+            expertTask.cancel()
             _ = await engineTask.result
+            _ = await expertTask.result
+            try? await clock.save()
             await finish()
             if let failure { throw SimulationError.llmUnavailable(arm: arm.name, seed: seed, reason: failure) }
             throw error
         }
+        if case .failure(let error) = await expertTask.result, !(error is CancellationError) { throw error }
         await finish()
 
-        let result = try collect(arm, seed: seed, database: database, gold: gold, timings: timings,
+        let result = try collect(arm, seed: seed, database: database, gold: gold, timings: await clock.timings,
                                  poolSize: items.filter { $0.split == .pool }.count, testSize: dataset.test.count)
         try JSONEncoder.pretty.encode(result).write(to: folder.appendingPathComponent(Self.resultFile), options: .atomic)
         if !plan.keepSessions { try? FileManager.default.removeItem(at: sessionFolder) }
         return result
+    }
+
+    /// The simulated expert: labels the items the engine offers, taking `seconds` per label,
+    /// and waits for a wake when none is waiting. The wait before an item counts as that
+    /// item's round's idle time; the wait after the session's last expert item never ends in
+    /// an item, so it does not count.
+    private static func simulatedExpert(
+        engine: RoundEngine, oracle: OracleExpert, gold: [Int64: String?], seconds: Double,
+        wakes: AsyncStream<Void>, clock: RunClock
+    ) async throws {
+        var wakes = wakes.makeAsyncIterator()
+        var idleSince: ContinuousClock.Instant?
+        while !Task.isCancelled {
+            guard let task = await engine.nextExpertItem(neighbours: 0) else {
+                if idleSince == nil { idleSince = .now }
+                guard await wakes.next() != nil else { return }
+                continue
+            }
+            if let since = idleSince {
+                await clock.expertIdle(round: task.round, seconds: (ContinuousClock.now - since).seconds)
+                idleSince = nil
+            }
+            guard let answer = gold[task.itemID] ?? nil else { throw SimulationError.missingGold(itemID: task.itemID) }
+            if seconds > 0 { try await Task.sleep(for: .seconds(seconds)) }
+            do {
+                try await engine.submit(itemID: task.itemID, label: oracle.label(itemID: task.itemID, gold: answer))
+            } catch EngineError.notInExpertQueue, EngineError.alreadyLabeled {
+                continue  // the round moved on while the expert thought; the next item is asked for
+            }
+        }
     }
 
     /// Gives the run's session the dataset's vectors, so no run embeds anything.
@@ -249,7 +279,7 @@ public struct SimulationRunner: Sendable {
 
     /// The per-round rows of a finished run, from its session store.
     private func collect(
-        _ arm: SimulationArm, seed: Int, database: AppDatabase, gold: [Int64: String?], timings: [Int: Double],
+        _ arm: SimulationArm, seed: Int, database: AppDatabase, gold: [Int64: String?], timings: RunTimings,
         poolSize: Int, testSize: Int
     ) throws -> SimulationRunResult {
         let records = try database.annotations().map(\.annotation).filter { $0.label != nil }
@@ -266,7 +296,8 @@ public struct SimulationRunner: Sendable {
                 macroF1: m.evaluation.macroF1, accuracy: m.evaluation.accuracy,
                 llmAccuracy: agreement(.llm, through: m.round), expertAccuracy: agreement(.human, through: m.round),
                 llmCalls: calls.calls, cacheHits: calls.cacheHits, promptTokens: calls.promptTokens,
-                completionTokens: calls.completionTokens, seconds: timings[m.round] ?? 0)
+                completionTokens: calls.completionTokens, seconds: timings.seconds[m.round] ?? 0,
+                expertIdleSeconds: timings.expertIdle[m.round] ?? 0, llmWallSeconds: timings.llmWall[m.round] ?? 0)
         }
         return SimulationRunResult(arm: arm, seed: seed, poolSize: poolSize, testSize: testSize, rounds: rounds)
     }

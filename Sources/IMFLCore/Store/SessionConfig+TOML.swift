@@ -149,6 +149,7 @@ extension SessionConfig {
             "schedule = \(s(budget.schedule))".commented("decay | equal | single"),
             "decay = \(budget.decay)".commented("ratio between successive expert batches"),
             "human_label_cost = \(budget.humanLabelCost)",
+            "pipeline = \(s(budget.pipeline.rawValue))".commented("overlapped (the expert never waits) | sequential"),
             "",
             "[query]",
             "strategy = \(s(query.strategy))".commented("eeq | random | least-confidence | margin | entropy | score-difference"),
@@ -178,7 +179,7 @@ extension SessionConfig {
         }
         lines += [
             "constraint = \(s(llm.constraint.rawValue))".commented("grammar | json_schema | none"),
-            "max_concurrency = \(llm.maxConcurrency)",
+            "max_concurrency = \(llm.maxConcurrency)".commented("LLM calls in flight at once"),
             "timeout_seconds = \(llm.timeoutSeconds)",
             "max_attempts = \(llm.maxAttempts)",
             "prompt_price_per_1k = \(llm.promptPricePer1K)",

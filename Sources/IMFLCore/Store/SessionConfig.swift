@@ -36,11 +36,14 @@ public struct SessionConfig: Sendable, Equatable, Codable {
         public var decay: Double = 0.5
         /// Cost of one expert label, in the session's currency, for the dashboard.
         public var humanLabelCost: Double = 0
+        /// How rounds overlap: `overlapped` (the expert labels round r+1 while the LLM finishes
+        /// round r) or `sequential` (the paper's order; the expert waits for the LLM).
+        public var pipeline: Pipeline = .overlapped
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
-            case total, rounds, schedule, decay
+            case total, rounds, schedule, decay, pipeline
             case humanShare = "human_share"
             case humanLabelCost = "human_label_cost"
         }
@@ -146,6 +149,13 @@ extension SessionConfig.Budget {
         schedule = try c.decodeIfPresent(String.self, forKey: .schedule) ?? d.schedule
         decay = try c.decodeIfPresent(Double.self, forKey: .decay) ?? d.decay
         humanLabelCost = try c.decodeIfPresent(Double.self, forKey: .humanLabelCost) ?? d.humanLabelCost
+        if let name = try c.decodeIfPresent(String.self, forKey: .pipeline) {
+            guard let value = Pipeline(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .pipeline, in: c, debugDescription: "must be overlapped or sequential, got \"\(name)\"")
+            }
+            pipeline = value
+        }
     }
 }
 

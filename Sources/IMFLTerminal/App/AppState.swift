@@ -39,8 +39,8 @@ public struct LabelScreenState: Sendable {
     public var phase: LabelPhase = .loading
     /// First wrapped line of the item text on screen.
     public var scroll = 0
-    /// Labels committed in this run of the UI.
-    public var labeledThisRun = 0
+    /// Expert labels in force in the session (all sittings), for the header.
+    public var expertLabels = 0
     public var lastCommit: LabelCommit?
 
     public init() {}
@@ -156,6 +156,8 @@ public struct AppState: Sendable {
     public var review = ReviewScreenState()
     public var dashboard: DashboardSnapshot?
     public var status: StatusLine?
+    /// What the engine is doing, in words; shown while no item waits for the expert.
+    public var activity: String?
     public var width: Int
     public var height: Int
     public var shouldQuit = false

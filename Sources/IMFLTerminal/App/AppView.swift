@@ -60,7 +60,7 @@ public enum AppView {
             right.append("round \(d.currentRound)/\(max(d.schedule.count, state.session?.rounds ?? 0))")
             if d.llm.isPaused { right.append("LLM paused") }
         }
-        right.append("\(state.label.labeledThisRun) labeled")
+        right.append("\(state.label.expertLabels) labeled")
         let text = right.joined(separator: " · ") + " "
         if x + DisplayWidth.of(text) + 1 <= area.right {
             let paused = state.dashboard?.llm.isPaused ?? false

@@ -32,6 +32,7 @@ public enum Effect: Sendable, Equatable {
     case override(itemID: Int64, label: String)
     case bulkAccept(minConfidence: Double)
     case loadDashboard
+    case retryLLM
     case quit
 }
 
@@ -56,6 +57,9 @@ extension Effect {
             case .override(let id, let label): return .reviewUpdated(try await backend.override(itemID: id, label: label))
             case .bulkAccept(let t): return .bulkAccepted(count: try await backend.bulkAccept(minConfidence: t), minConfidence: t)
             case .loadDashboard: return .dashboardLoaded(try await backend.dashboard())
+            case .retryLLM:
+                await backend.retryLLM()
+                return nil
             case .quit: return nil
             }
         } catch {

@@ -19,6 +19,7 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         return []
     case .sessionLoaded(let info):
         state.session = info
+        state.label.expertLabels = info.expertLabels
         state.labelKeys = state.keymap.labelKeys(count: info.labels.count)
         state.label.phase = .loading
         return [.loadNextItem, .loadDashboard]
@@ -29,7 +30,7 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         return []
     case .labelCommitted(let commit):
         state.label.lastCommit = commit
-        state.label.labeledThisRun += 1
+        state.label.expertLabels = commit.expertLabelCount
         state.label.phase = .loading
         state.status = StatusLine("saved “\(commit.label)” for item \(commit.itemID)")
         return [.loadNextItem]
@@ -46,7 +47,7 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         state.label.item = result.item
         state.label.phase = .ready
         state.label.scroll = 0
-        state.label.labeledThisRun = max(0, state.label.labeledThisRun - 1)
+        state.label.expertLabels = max(0, state.label.expertLabels - 1)
         state.status = StatusLine("undid “\(result.withdrawnLabel)” on item \(result.item.itemID) (round \(result.round)); label it again")
         return []
     case .noteSaved(let id, let note):
@@ -92,7 +93,7 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
             state.review.pending.remove(id)
         case .loadReview:
             state.review.loading = false
-        case .loadSession, .setNote, .bulkAccept, .loadDashboard, .quit:
+        case .loadSession, .setNote, .bulkAccept, .loadDashboard, .retryLLM, .quit:
             break
         }
         return []
@@ -119,6 +120,9 @@ private func reduceEvent(_ state: inout AppState, _ event: BackendEvent) -> [Eff
         return state.screen == .review ? [reloadReview(&state)] : []
     case .notice(let text):
         state.status = StatusLine(text)
+        return []
+    case .activity(let text):
+        state.activity = text
         return []
     }
 }
@@ -241,6 +245,9 @@ private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
         return [reloadReview(&state)]
     case .refresh:
         return [.loadDashboard]
+    case .retryLLM:
+        state.status = StatusLine("retrying the LLM now…")
+        return [.retryLLM]
     }
     return []
 }

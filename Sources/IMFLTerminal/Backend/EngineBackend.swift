@@ -19,6 +19,11 @@ public actor EngineBackend: LabelingBackend {
     private var progress: [BackgroundTask: TaskProgress] = [:]
     private var llm = LLMStatus()
     private var clusterCache: (count: Int, clusters: [Int64: Int])?
+    /// When recent LLM labels arrived, for the "≈ N s left" estimate.
+    private var llmLabelTimes: [ContinuousClock.Instant] = []
+    private var embedding: TaskProgress?
+    private var selecting: Int?
+    private var embeddingStarted: ContinuousClock.Instant?
     private let stream: AsyncStream<BackendEvent>
     private let continuation: AsyncStream<BackendEvent>.Continuation
 
@@ -42,9 +47,39 @@ public actor EngineBackend: LabelingBackend {
     public func run() async {
         for await event in engine.events {
             for message in translate(event) { continuation.yield(message) }
+            continuation.yield(.activity(await activity(after: event)))
         }
         continuation.finish()
     }
+
+    /// The engine's state in words, after `event`.
+    private func activity(after event: EngineEvent) async -> String {
+        if case .embedding = event {} else { embedding = embedding.flatMap { $0.done < $0.total ? $0 : nil } }
+        if case .selecting(let r) = event { selecting = r } else if case .roundStarted = event { selecting = nil }
+        let progress = await engine.progress()
+        return EngineActivity(
+            progress: progress, embedding: embedding, embeddingSeconds: embeddingSecondsLeft(), selecting: selecting,
+            secondsPerLLMLabel: secondsPerLLMLabel(), now: Date()
+        ).sentence
+    }
+
+    /// Seconds per LLM label over the last labels (nil before three have arrived).
+    private func secondsPerLLMLabel() -> Double? {
+        guard llmLabelTimes.count >= 3, let first = llmLabelTimes.first, let last = llmLabelTimes.last else { return nil }
+        return Self.seconds(last - first) / Double(llmLabelTimes.count - 1)
+    }
+
+    private func embeddingSecondsLeft() -> Double? {
+        guard let p = embedding, let start = embeddingStarted, p.done > 0 else { return nil }
+        let elapsed = Self.seconds(ContinuousClock.now - start)
+        return elapsed / Double(p.done) * Double(p.total - p.done)
+    }
+
+    private static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+    }
+
+    public func retryLLM() async { await engine.resumeLLM() }
 
     public nonisolated func events() -> AsyncStream<BackendEvent> { stream }
 
@@ -59,7 +94,7 @@ public actor EngineBackend: LabelingBackend {
         SessionInfo(
             name: session.config.task.name, labels: session.config.task.labels,
             guidelines: (try? session.guidelines()) ?? nil ?? "This session has no guidelines file (task.guidelines in session.toml).",
-            rounds: schedule.rounds.count)
+            rounds: schedule.rounds.count, expertLabels: try expertLabelCount())
     }
 
     public func nextExpertItem() async throws -> ExpertItem? {
@@ -298,6 +333,8 @@ public actor EngineBackend: LabelingBackend {
         switch event {
         case .embedding(let done, let total):
             let p = TaskProgress(done: done, total: total)
+            if done == 0 { embeddingStarted = .now }
+            embedding = p
             progress[.embedding] = p
             return [.progress(.embedding, p)]
         case .selecting(let round):
@@ -313,19 +350,26 @@ public actor EngineBackend: LabelingBackend {
             progress[.llmQueue] = p
             return [.expertQueueChanged(count: sizes.expert), .progress(.llmQueue, p)]
         case .labeled(_, _, let source):
-            return source == .llm ? [.reviewChanged] : []
+            guard source == .llm else { return [] }
+            llmLabelTimes.append(.now)
+            if llmLabelTimes.count > 12 { llmLabelTimes.removeFirst() }
+            return [.reviewChanged]
+        case .llmCalls:
+            return []
         case .undone:
             return []
         case .llmError(_, let message):
             llm.errorCount += 1
             llm.lastError = message
             return [.llmStatus(llm)]
-        case .llmPaused(let reason):
+        case .llmPaused(let reason, _):
             llm.pausedReason = reason
             return [.llmStatus(llm)]
+        case .llmRetrying:
+            return []
         case .llmResumed:
             llm.pausedReason = nil
-            return [.llmStatus(llm)]
+            return [.llmStatus(llm), .notice("The LLM answers again; LLM labeling goes on.")]
         case .training(let round):
             let p = TaskProgress(done: 0, total: 1)
             progress[.retraining] = p
@@ -339,7 +383,7 @@ public actor EngineBackend: LabelingBackend {
             return [.progress(.retraining, p), .roundFinished(report), .reviewChanged,
                     .notice(String(format: "Round %d done: macro-F1 %.1f", m.round, m.evaluation.macroF1 * 100))]
         case .finished:
-            return [.notice("All rounds are done; export the labels with `imfl export`.")]
+            return [.notice("Session finished: every round is labeled and trained. Export with `imfl export`.")]
         }
     }
 }

@@ -42,6 +42,10 @@ public protocol LabelingBackend: Sendable {
     /// Figures for the dashboard.
     func dashboard() async throws -> DashboardSnapshot
 
+    /// Ends a pause of the LLM queue after repeated failures now: the next LLM call is sent at
+    /// once instead of when the pause runs out.
+    func retryLLM() async
+
     /// Engine events for the UI. Called once per UI run; the stream finishes when the engine
     /// stops.
     func events() -> AsyncStream<BackendEvent>

@@ -9,12 +9,15 @@ public struct SessionInfo: Sendable, Equatable, Codable {
     public var guidelines: String
     /// Rounds in the schedule.
     public var rounds: Int
+    /// Expert labels in force in the session when it opened (every sitting, every round).
+    public var expertLabels: Int
 
-    public init(name: String, labels: [String], guidelines: String, rounds: Int) {
+    public init(name: String, labels: [String], guidelines: String, rounds: Int, expertLabels: Int = 0) {
         self.name = name
         self.labels = labels
         self.guidelines = guidelines
         self.rounds = rounds
+        self.expertLabels = expertLabels
     }
 }
 
@@ -318,4 +321,6 @@ public enum BackendEvent: Sendable, Equatable {
     case reviewChanged
     /// A line for the status bar.
     case notice(String)
+    /// What the engine is doing now, in words ("LLM labeling round 2: 12/35 (≈ 40 s left)").
+    case activity(String)
 }

@@ -120,5 +120,7 @@ public actor ScriptedBackend: LabelingBackend {
 
     public func dashboard() async throws -> DashboardSnapshot { session.dashboard() }
 
+    public func retryLLM() async { session.llm.pausedReason = nil }
+
     public nonisolated func events() -> AsyncStream<BackendEvent> { stream }
 }

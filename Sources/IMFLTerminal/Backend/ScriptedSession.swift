@@ -334,6 +334,9 @@ extension ScriptedSession {
             case .override(let id, let label): return .reviewUpdated(try override(itemID: id, label: label))
             case .bulkAccept(let t): return .bulkAccepted(count: bulkAccept(minConfidence: t), minConfidence: t)
             case .loadDashboard: return .dashboardLoaded(dashboard())
+            case .retryLLM:
+                llm.pausedReason = nil
+                return nil
             case .quit: return nil
             }
         } catch {

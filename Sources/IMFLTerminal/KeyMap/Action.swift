@@ -23,6 +23,7 @@ public enum Action: String, CaseIterable, Sendable, Hashable {
     case bulkAccept = "bulk-accept"
     case cycleSort = "cycle-sort"
     case refresh
+    case retryLLM = "retry-llm"
 }
 
 /// Where a binding applies.

@@ -72,6 +72,9 @@ public struct KeyMap: Sendable {
         Binding([.char("o")], .cycleSort, .review, "sort"),
         Binding([.char("/")], .pickLabel, .review, "override…", disabledReason: { s in s.review.selectionReason }),
         Binding([.char("r")], .refresh, .dashboard, "refresh"),
+        Binding([.char("T")], .retryLLM, .global, "retry the LLM now", inFooter: false, disabledReason: { s in
+            (s.dashboard?.llm.isPaused ?? false) ? nil : "the LLM is not paused"
+        }),
     ])
 
     /// The bindings that apply on `screen`, screen-specific first.

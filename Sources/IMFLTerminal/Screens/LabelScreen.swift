@@ -54,7 +54,7 @@ public enum LabelScreen {
         guard let item = state.label.item, state.label.phase != .waiting else {
             let message = state.label.phase == .loading
                 ? "Loading the next item…"
-                : "No item is waiting for you. The engine is choosing the next batch, or this session's expert budget is spent; the dashboard (D) shows which."
+                : "No item is waiting for you. " + (state.activity ?? "The engine is preparing the next round.")
             let lines = wrap(message, width: l.text.width)
             for (i, line) in lines.prefix(l.text.height).enumerated() {
                 buffer.put(line, x: l.text.x, y: l.text.y + i, style: .dim)

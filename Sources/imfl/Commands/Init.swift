@@ -83,7 +83,13 @@ struct Init: AsyncParsableCommand {
         switch llm {
         case "local": break
         case "off": config.llm.enabled = false
-        default: config.llm.baseURL = llm
+        default:
+            // A remote endpoint: a JSON schema is what OpenAI, vLLM and Ollama all constrain
+            // answers with (GBNF grammars are llama.cpp's own), and such servers take many
+            // requests at once.
+            config.llm.baseURL = llm
+            config.llm.constraint = .jsonSchema
+            config.llm.maxConcurrency = 16
         }
         try config.validate(path: "options")
         var files = [String: Data]()

@@ -37,8 +37,8 @@ extension LLM {
         var threads = 2
         @Option(name: .customLong("ctx"), help: "Context size per slot, in tokens.")
         var contextSize = 4096
-        @Option(help: "Parallel slots (requests decoded together).")
-        var parallel = 1
+        @Option(help: "Parallel slots (requests decoded together); match the sessions' llm.max_concurrency.")
+        var parallel = 2
         @Option(help: "Seconds to wait for the server to load the model and answer /health.")
         var timeout = 300.0
 

@@ -61,6 +61,15 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Model name sent to an --llm URL.")
     var llmModel = "local"
 
+    @Option(help: "LLM calls in flight at once (default: 2 for the local server, 16 for a URL).")
+    var llmConcurrency: Int?
+
+    @Option(help: "How rounds overlap: overlapped (the expert labels the next round while the LLM works) or sequential.")
+    var pipeline = "overlapped"
+
+    @Option(help: "The simulated expert's think time per label, in seconds.")
+    var expertSeconds = 0.0
+
     @Option(help: "Probability that the simulated expert gives a wrong label.")
     var expertNoise = 0.0
 
@@ -103,6 +112,11 @@ struct Simulate: AsyncParsableCommand {
         guard ["decay", "equal", "single"].contains(schedule) else { throw ValidationError("--schedule must be decay, equal or single") }
         guard RetrievalMode(rawValue: retrieval) != nil else { throw ValidationError("--retrieval must be similar, random or none") }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+        guard Pipeline(rawValue: pipeline) != nil else { throw ValidationError("--pipeline must be overlapped or sequential") }
+        guard expertSeconds >= 0, expertSeconds <= 3600 else { throw ValidationError("--expert-seconds must be in [0, 3600]") }
+        if let llmConcurrency, !(1 ... 256).contains(llmConcurrency) {
+            throw ValidationError("--llm-concurrency must be in 1…256")
+        }
         guard (0 ..< 1).contains(expertNoise) else { throw ValidationError("--expert-noise must be in [0, 1)") }
         guard budget >= 1, rounds >= 1, k >= 0, maxPool >= 0 else {
             throw ValidationError("--budget and --rounds must be positive, --k and --max-pool not negative")
@@ -117,11 +131,12 @@ struct Simulate: AsyncParsableCommand {
             let arm = SimulationArm(
                 name: name, budget: budget, humanShare: humanShare, rounds: kind == .single ? 1 : rounds, schedule: kind,
                 decay: decay, strategy: QueryStrategyName(rawValue: strategy) ?? .eeq,
-                retrieval: RetrievalMode(rawValue: retrieval) ?? .similar, k: k)
+                retrieval: RetrievalMode(rawValue: retrieval) ?? .similar, k: k,
+                pipeline: Pipeline(rawValue: pipeline) ?? .overlapped)
             do { _ = try arm.labelSchedule() } catch { throw ValidationError("\(error)") }
             return [arm]
         }
-        let all = PaperSuite.arms(budget: budget, rounds: rounds, k: k)
+        let all = PaperSuite.arms(budget: budget, rounds: rounds, k: k, pipeline: Pipeline(rawValue: pipeline) ?? .overlapped)
         guard let arms else { return all }
         let wanted = arms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let unknown = wanted.filter { name in !all.contains { $0.name == name } }
@@ -146,12 +161,13 @@ struct Simulate: AsyncParsableCommand {
             settings.baseURL = llm
             settings.model = llmModel
         }
+        settings.maxConcurrency = llmConcurrency ?? (llm == "local" ? 2 : 16)
         let plan = SimulationPlan(
             poolPath: pool ?? folder!.appendingPathComponent("pool.jsonl").path,
             testPath: test ?? folder!.appendingPathComponent("test.jsonl").path,
             maxPool: maxPool == 0 ? nil : maxPool, seeds: Array(1 ... seeds), arms: arms, output: out!,
             description: description, llm: settings, expertNoise: expertNoise, keepSessions: keepSessions,
-            reportOnly: reportOnly)
+            reportOnly: reportOnly, expertSeconds: expertSeconds)
 
         let embedder: MiniLMEmbedder
         do {
@@ -159,7 +175,7 @@ struct Simulate: AsyncParsableCommand {
         } catch let error as CustomStringConvertible & Error {
             throw ValidationError(error.description)
         }
-        let server = LocalLLMServer()
+        let server = LocalLLMServer(configuration: .init(parallel: settings.maxConcurrency))
         var startedServer = false
         if !reportOnly, arms.contains(where: \.usesLLM), settings.usesLocalServer {
             guard server.isInstalled else {
@@ -228,11 +244,11 @@ final class SimulationDisplay: @unchecked Sendable {
             let llm = result.final?.llmAccuracy.map { String(format: ", LLM labels %.1f%% right", $0 * 100) } ?? ""
             if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             printError("\(result.arm.name) seed \(result.seed): macro-F1 \(f1)\(llm)\(earlier ? " (finished earlier)" : "")")
-        case let .llmPaused(arm, seed, reason):
+        case let .llmPaused(arm, seed, reason, retryAt):
             lock.lock()
             defer { lock.unlock() }
             if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            printError("\(arm) seed \(seed): LLM paused (\(reason)); retrying shortly")
+            printError("\(arm) seed \(seed): LLM paused (\(reason)); retrying in \(Self.duration(max(0, retryAt.timeIntervalSinceNow)))")
         }
     }
 
