@@ -38,10 +38,22 @@ struct BenchLLM: AsyncParsableCommand {
     var accuracyItems = 50
     @Flag(help: "Skip the throughput measurement.")
     var skipThroughput = false
+    @Option(help: "Instead of a real server: label --queue-items items through the engine against a local fake endpoint answering after this many seconds, serially and with --concurrency calls in flight.")
+    var fakeLatency: Double?
+    @Option(help: "With --fake-latency: LLM items in the round.")
+    var queueItems = 160
+    @Option(help: "With --fake-latency: calls in flight for the concurrent run.")
+    var concurrency = 16
 
     func validate() throws {
         guard items > 0, rounds > 0, k >= 0, accuracyItems > 0 else {
             throw ValidationError("--items, --rounds and --accuracy-items must be positive, --k non-negative")
+        }
+        if let fakeLatency, !(fakeLatency > 0 && fakeLatency <= 10) {
+            throw ValidationError("--fake-latency must be in (0, 10] seconds")
+        }
+        guard (1 ... 10000).contains(queueItems), (1 ... 256).contains(concurrency) else {
+            throw ValidationError("--queue-items must be in 1…10000 and --concurrency in 1…256")
         }
         guard LabelConstraintMode(rawValue: constraint) != nil else {
             throw ValidationError("--constraint must be grammar, json_schema or none, not '\(constraint)'")
@@ -49,6 +61,7 @@ struct BenchLLM: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let fakeLatency { return try await runQueue(latency: fakeLatency) }
         let baseURL = try await resolveBaseURL()
         let data = try BenchData.load(folder: data)
         let mode = LabelConstraintMode(rawValue: constraint)!
@@ -84,6 +97,23 @@ struct BenchLLM: AsyncParsableCommand {
                              name, 100 * result.accuracy, result.correct, items.count, result.failed, result.secondsPerItem))
             }
         }
+    }
+
+    /// The engine's LLM queue against a local endpoint with a fixed latency: serial, then
+    /// concurrent, in one run.
+    private func runQueue(latency: Double) async throws {
+        print("imfl bench llm: \(queueItems) LLM items in one round through the engine, fake endpoint answering after \(latency) s")
+        let results = try await LLMQueueBenchmark.run(
+            items: queueItems, latency: .milliseconds(Int(latency * 1000)), concurrencies: [1, concurrency])
+        for m in results {
+            print(String(format: "  concurrency %3d: %7.2f s, %6.2f labels/s, peak in flight %d",
+                         m.concurrency, m.seconds, m.labelsPerSecond, m.peakInFlight))
+        }
+        let serial = results[0], wide = results[1]
+        let ratio = wide.seconds / max(serial.seconds, 1e-9)
+        let met = ratio <= 1.0 / 8 && wide.peakInFlight >= 8
+        print(String(format: "concurrent/serial time: %.3f (target ≤ 0.125), peak in flight %d (target ≥ 8): %@",
+                     ratio, wide.peakInFlight, met ? "met" : "MISSED"))
     }
 
     private func resolveBaseURL() async throws -> String {
