@@ -84,6 +84,7 @@ public enum SimulationError: Error, CustomStringConvertible, Equatable {
     case llmUnavailable(arm: String, seed: Int, reason: String)
     case missingVector(key: String)
     case missingGold(itemID: Int64)
+    case badConfusion(path: String, problem: String)
 
     public var description: String {
         switch self {
@@ -91,6 +92,7 @@ public enum SimulationError: Error, CustomStringConvertible, Equatable {
             "run \(arm) seed \(seed) stopped: the LLM keeps failing (\(reason)); results so far are kept, run the same command again to resume"
         case let .missingVector(key): "item \(key) has no vector in the dataset session"
         case let .missingGold(id): "item \(id) has no gold label"
+        case let .badConfusion(path, problem): "\(path): \(problem)"
         }
     }
 }

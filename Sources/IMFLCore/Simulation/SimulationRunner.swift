@@ -86,6 +86,8 @@ public struct SimulationRunner: Sendable {
 
     static let resultFile = "result.json"
     static let timingsFile = "timings.json"
+    /// The LLM's answers against gold, counts by (gold, answer): `--llm noisy:FILE` replays it.
+    static let confusionFile = "llm-confusion.json"
     static let sessionFolder = "session"
 
     private func finishedResult(_ arm: SimulationArm, seed: Int) throws -> SimulationRunResult? {
@@ -229,6 +231,9 @@ public struct SimulationRunner: Sendable {
         let result = try collect(arm, seed: seed, database: database, gold: gold, timings: await clock.timings,
                                  poolSize: items.filter { $0.split == .pool }.count, testSize: dataset.test.count)
         try JSONEncoder.pretty.encode(result).write(to: folder.appendingPathComponent(Self.resultFile), options: .atomic)
+        if let confusion = try Self.llmConfusion(database: database, gold: gold, labels: dataset.labels) {
+            try JSONEncoder.pretty.encode(confusion).write(to: folder.appendingPathComponent(Self.confusionFile), options: .atomic)
+        }
         if !plan.keepSessions { try? FileManager.default.removeItem(at: sessionFolder) }
         return result
     }
@@ -261,6 +266,20 @@ public struct SimulationRunner: Sendable {
                 continue  // the round moved on while the expert thought; the next item is asked for
             }
         }
+    }
+
+    /// Counts of the run's LLM labels by gold label (rows) and answer (columns); nil when the
+    /// run had no LLM label.
+    static func llmConfusion(database: AppDatabase, gold: [Int64: String?], labels: [String]) throws -> SimulatedAnnotator.Confusion? {
+        let given = try database.annotations().map(\.annotation).filter { $0.source == .llm && $0.label != nil }
+        guard !given.isEmpty else { return nil }
+        var counts = Array(repeating: Array(repeating: 0.0, count: labels.count), count: labels.count)
+        for a in given {
+            guard let g = gold[a.itemID] ?? nil, let row = labels.firstIndex(of: g),
+                  let col = labels.firstIndex(of: a.label!) else { continue }
+            counts[row][col] += 1
+        }
+        return SimulatedAnnotator.Confusion(labels: labels, confusion: counts)
     }
 
     /// Gives the run's session the dataset's vectors, so no run embeds anything.

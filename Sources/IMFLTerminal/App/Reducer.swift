@@ -25,6 +25,7 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         return [.loadNextItem, .loadDashboard]
     case .itemLoaded(let item):
         state.label.item = item
+        if let round = item?.round { state.dashboard?.currentRound = round }
         state.label.phase = item == nil ? .waiting : .ready
         state.label.scroll = 0
         return []

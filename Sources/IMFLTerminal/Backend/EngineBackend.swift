@@ -19,7 +19,9 @@ public actor EngineBackend: LabelingBackend {
     private var progress: [BackgroundTask: TaskProgress] = [:]
     private var llm = LLMStatus()
     private var clusterCache: (count: Int, clusters: [Int64: Int])?
-    /// When recent LLM labels arrived, for the "≈ N s left" estimate.
+    /// When recent LLM labels arrived, for the "≈ N s left" estimate; the first entry is when
+    /// the LLM got busy, so that a burst of answers from concurrent calls counts the time
+    /// they took, not the moment they arrived together.
     private var llmLabelTimes: [ContinuousClock.Instant] = []
     private var embedding: TaskProgress?
     private var selecting: Int?
@@ -65,7 +67,7 @@ public actor EngineBackend: LabelingBackend {
 
     /// Seconds per LLM label over the last labels (nil before three have arrived).
     private func secondsPerLLMLabel() -> Double? {
-        guard llmLabelTimes.count >= 3, let first = llmLabelTimes.first, let last = llmLabelTimes.last else { return nil }
+        guard llmLabelTimes.count >= 4, let first = llmLabelTimes.first, let last = llmLabelTimes.last else { return nil }
         return Self.seconds(last - first) / Double(llmLabelTimes.count - 1)
     }
 
@@ -352,9 +354,10 @@ public actor EngineBackend: LabelingBackend {
         case .labeled(_, _, let source):
             guard source == .llm else { return [] }
             llmLabelTimes.append(.now)
-            if llmLabelTimes.count > 12 { llmLabelTimes.removeFirst() }
+            if llmLabelTimes.count > 13 { llmLabelTimes.removeFirst() }
             return [.reviewChanged]
-        case .llmCalls:
+        case .llmCalls(_, let inFlight):
+            if inFlight > 0, llmLabelTimes.isEmpty { llmLabelTimes.append(.now) }
             return []
         case .undone:
             return []

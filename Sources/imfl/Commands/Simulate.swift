@@ -55,8 +55,11 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Seeds: runs per arm, each on its own sampled pool.")
     var seeds = 3
 
-    @Option(help: "The LLM: local (imfl's llama.cpp server) or an OpenAI-compatible base URL.")
+    @Option(help: "The LLM: local (imfl's llama.cpp server), an OpenAI-compatible base URL, or a simulated annotator: noisy:ACCURACY (e.g. noisy:0.77) or noisy:FILE (a confusion matrix, e.g. a run's llm-confusion.json).")
     var llm = "local"
+
+    @Option(help: "With --llm noisy:…: seconds per simulated LLM call.")
+    var llmLatency = 0.0
 
     @Option(help: "Model name sent to an --llm URL.")
     var llmModel = "local"
@@ -112,6 +115,18 @@ struct Simulate: AsyncParsableCommand {
         guard ["decay", "equal", "single"].contains(schedule) else { throw ValidationError("--schedule must be decay, equal or single") }
         guard RetrievalMode(rawValue: retrieval) != nil else { throw ValidationError("--retrieval must be similar, random or none") }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
+        if llm.hasPrefix("noisy:") {
+            let spec = String(llm.dropFirst(6))
+            if let accuracy = Double(spec), !(accuracy >= 0 && accuracy <= 1) {
+                throw ValidationError("--llm noisy:ACCURACY needs an accuracy in [0, 1], got \(spec)")
+            }
+            if Double(spec) == nil, !FileManager.default.fileExists(atPath: spec) {
+                throw ValidationError("--llm noisy:FILE: \(spec) does not exist")
+            }
+        } else if llm != "local", !(llm.hasPrefix("http://") || llm.hasPrefix("https://")) {
+            throw ValidationError("--llm must be local, an http(s) URL, or noisy:ACCURACY|FILE, got \(llm)")
+        }
+        guard llmLatency >= 0, llmLatency <= 600 else { throw ValidationError("--llm-latency must be in [0, 600] seconds") }
         guard Pipeline(rawValue: pipeline) != nil else { throw ValidationError("--pipeline must be overlapped or sequential") }
         guard expertSeconds >= 0, expertSeconds <= 3600 else { throw ValidationError("--expert-seconds must be in [0, 3600]") }
         if let llmConcurrency, !(1 ... 256).contains(llmConcurrency) {
@@ -157,7 +172,8 @@ struct Simulate: AsyncParsableCommand {
         }
         let folder = data.map { URL(fileURLWithPath: $0) }
         var settings = LLMSettings()
-        if llm != "local" {
+        let simulated = llm.hasPrefix("noisy:") ? String(llm.dropFirst(6)) : nil
+        if llm != "local", simulated == nil {
             settings.baseURL = llm
             settings.model = llmModel
         }
@@ -177,7 +193,7 @@ struct Simulate: AsyncParsableCommand {
         }
         let server = LocalLLMServer(configuration: .init(parallel: settings.maxConcurrency))
         var startedServer = false
-        if !reportOnly, arms.contains(where: \.usesLLM), settings.usesLocalServer {
+        if !reportOnly, simulated == nil, arms.contains(where: \.usesLLM), settings.usesLocalServer {
             guard server.isInstalled else {
                 throw ValidationError("the local LLM is not installed; run scripts/install-llm (or pass --llm URL)")
             }
@@ -187,7 +203,18 @@ struct Simulate: AsyncParsableCommand {
                 startedServer = true
             }
         }
+        let latency = Duration.milliseconds(Int(llmLatency * 1000))
         let runner = SimulationRunner(plan: plan, embedder: embedder) { session, cache in
+            if let simulated {
+                let labels = session.config.task.labels
+                let matrix = try Double(simulated).map { SimulatedAnnotator.Confusion.symmetric(labels: labels, accuracy: $0) }
+                    ?? SimulatedAnnotator.Confusion.read(simulated, labels: labels)
+                let gold = Dictionary(uniqueKeysWithValues: try session.database.items(split: .pool).compactMap { item in
+                    item.gold.map { (item.id!, $0) }
+                })
+                let annotator = SimulatedAnnotator(matrix: matrix, gold: gold, seed: UInt64(max(0, session.config.query.seed)), latency: latency)
+                return (annotator, {})
+            }
             let annotator = SessionAnnotator(config: session.config, guidelines: nil, database: session.database, cache: cache)
             return (annotator, { await annotator.shutdown() })
         }

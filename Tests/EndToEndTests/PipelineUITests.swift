@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import IMFLCore
+
+private let modelPresent = (try? ModelLocator().locate()) != nil
+private let ready = TmuxSession.available && TmuxSession.imflBuilt && modelPresent
+private let skipReason: Comment = "needs tmux, the imfl binary and the MiniLM model (scripts/setup)"
+
+/// The expert never waits on the LLM: on a real session whose LLM endpoint (a local fake API
+/// answering after a minute) is still working on round 1, the expert is shown round 2's items,
+/// and once those are done the screen says what the LLM is doing and where to go meanwhile.
+@Suite("imfl label while the LLM labels", .serialized, .enabled(if: ready, skipReason))
+struct PipelineUITests {
+    @Test func expertLabelsTheNextRoundWhileTheLLMWorks() async throws {
+        let server = try await LatencyChatServer.start(
+            labels: ["negative", "neutral", "positive"], latency: .seconds(60), json: true)
+        defer { Task { await server.stop() } }
+        let scratch = try Scratch()
+        let subjects = ["Sales", "Profit", "Orders", "Revenue", "Margins", "Costs", "Exports", "Bookings"]
+        let moves = [("fell sharply", "negative"), ("were unchanged", "neutral"), ("rose strongly", "positive")]
+        func line(_ id: String, _ n: Int) -> String {
+            let (move, label) = moves[n % 3]
+            return #"{"id": "\#(id)", "text": "\#(subjects[n % subjects.count]) at unit \#(n) \#(move) in the quarter.", "label": "\#(label)"}"#
+        }
+        let pool = try scratch.write("pool.jsonl", (0 ..< 40).map { line("p\($0)", $0) }.joined(separator: "\n"))
+        let test = try scratch.write("test.jsonl", (40 ..< 52).map { line("t\($0)", $0) }.joined(separator: "\n"))
+        let folder = scratch.path("s")
+        // Given a session of 2 rounds (expert 7 + 3, LLM 5 + 5) whose LLM takes a minute per label
+        let created = try IMFLBinary.run([
+            "init", folder, "--pool", pool, "--test", test, "--labels", "negative,neutral,positive",
+            "--budget", "20", "--human-share", "0.5", "--rounds", "2", "--llm", server.baseURL,
+        ])
+        try #require(created.status == 0, "imfl init failed: \(created.stderr)")
+
+        let tmux = try TmuxSession("\(TmuxSession.imflBinary) label \(folder)")
+        defer { try? tmux.send("q") }
+        // When the expert labels round 1's seven items
+        var seen: Set<String> = []
+        for _ in 0 ..< 7 {
+            let screen = try tmux.waitUntil("an item not labeled yet", timeout: .seconds(60)) { s in
+                s.split(separator: "\n").contains { $0.hasPrefix("Item ") && !seen.contains(String($0.prefix(12))) }
+            }
+            let header = screen.split(separator: "\n").first { $0.hasPrefix("Item ") }!
+            seen.insert(String(header.prefix(12)))
+            #expect(header.contains("round 1"), "expected a round 1 item, saw: \(header)")
+            try tmux.send("1")
+        }
+        // Then round 2's items come at once, while no LLM label is in yet
+        let round2 = try tmux.waitUntil("a round 2 item", timeout: .seconds(60)) { s in
+            s.split(separator: "\n").contains { $0.hasPrefix("Item ") && $0.contains("round 2") }
+        }
+        #expect(round2.contains("round 2"))
+        let llmLabels = try IMFLBinary.run(["export", folder, "--source", "llm"])
+        #expect(llmLabels.stdout.isEmpty, "LLM labels already in: \(llmLabels.stdout)")
+        #expect(server.requests >= 1, "the LLM was not asked while the expert worked")
+
+        // When the expert labels round 2's three items too
+        for _ in 0 ..< 3 {
+            let before = try tmux.capture().split(separator: "\n").first { $0.hasPrefix("Item ") }.map(String.init)
+            try tmux.send("2")
+            _ = try tmux.waitUntil("the next item or the empty queue", timeout: .seconds(60)) { s in
+                let header = s.split(separator: "\n").first { $0.hasPrefix("Item ") }.map(String.init)
+                return header != before || s.contains("No item is waiting")
+            }
+        }
+        // Then the screen says what the LLM is doing and what to do meanwhile
+        let waiting = try tmux.waitFor("labels meanwhile: R.", timeout: .seconds(60))
+        #expect(waiting.contains("No item is waiting for you. LLM labeling round 1: 0/5"))
+        #expect(waiting.contains("10 labeled"))
+    }
+}
