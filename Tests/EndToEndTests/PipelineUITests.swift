@@ -28,7 +28,7 @@ struct PipelineUITests {
         // Given a session of 2 rounds (expert 7 + 3, LLM 5 + 5) whose LLM takes a minute per label
         let created = try IMFLBinary.run([
             "init", folder, "--pool", pool, "--test", test, "--labels", "negative,neutral,positive",
-            "--budget", "20", "--human-share", "0.5", "--rounds", "2", "--llm", server.baseURL,
+            "--budget", "20", "--human-share", "0.5", "--rounds", "2", "--llm", server.baseURL, "--no-llm-check",
         ])
         try #require(created.status == 0, "imfl init failed: \(created.stderr)")
 
@@ -67,5 +67,32 @@ struct PipelineUITests {
         let waiting = try tmux.waitFor("labels meanwhile: R.", timeout: .seconds(60))
         #expect(waiting.contains("No item is waiting for you. LLM labeling round 1: 0/5"))
         #expect(waiting.contains("10 labeled"))
+    }
+}
+
+/// `imfl init --llm URL` writes a session that works with an OpenAI-style endpoint: a JSON
+/// schema constraint, the model the endpoint serves, and a pre-flight check it prints.
+@Suite struct InitRemoteLLMTests {
+    @Test(.enabled(if: IMFLBinary.available, "needs the imfl executable built beside the tests"))
+    func initAsksTheEndpointAndChecksIt() async throws {
+        // Given an endpoint that serves the model "fake" and answers in JSON
+        let server = try await LatencyChatServer.start(labels: ["negative", "positive"], latency: .zero, json: true)
+        defer { Task { await server.stop() } }
+        let scratch = try Scratch()
+        let pool = try scratch.write("pool.jsonl", (0 ..< 6).map { #"{"id": "p\#($0)", "text": "text \#($0)"}"# }.joined(separator: "\n"))
+        let test = try scratch.write("test.jsonl", #"{"text": "a", "label": "negative"}"# + "\n" + #"{"text": "b", "label": "positive"}"#)
+        // When a session is created against it
+        let result = try IMFLBinary.run(["init", scratch.path("s"), "--pool", pool, "--test", test, "--llm", server.baseURL])
+        // Then the session asks for "fake" with a JSON schema, 16 calls at a time, and the
+        // check's report says the LLM labels
+        #expect(result.status == 0, "\(result.stderr)")
+        let toml = try String(contentsOfFile: scratch.path("s/session.toml"), encoding: .utf8)
+        #expect(toml.contains(#"model = "fake""#))
+        #expect(toml.contains(#"constraint = "json_schema""#))
+        #expect(toml.contains("max_concurrency = 16"))
+        #expect(result.stdout.contains("ok: the LLM labels"), "\(result.stdout)")
+        // And `imfl llm test` gives the same verdict later
+        let check = try IMFLBinary.run(["llm", "test", scratch.path("s")])
+        #expect(check.status == 0, "\(check.stdout)")
     }
 }

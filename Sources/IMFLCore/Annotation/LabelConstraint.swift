@@ -30,7 +30,10 @@ public enum LabelConstraint {
     /// quotes and final punctuation; the label is returned as spelled in `labels`.
     /// - Throws: ``LLMError/answerOutsideLabelSet(answer:labels:)`` when the answer names no label.
     public static func parse(_ content: String, mode: LabelConstraintMode, labels: [String]) throws -> ParsedAnswer {
-        if mode == .jsonSchema, let parsed = parseJSON(content, labels: labels) {
+        // A JSON answer is accepted whatever the mode: an endpoint that ignores the grammar but
+        // follows the instruction's format, or a chat template that favours JSON, still labels.
+        if mode == .jsonSchema || content.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("{"),
+           let parsed = parseJSON(content, labels: labels) {
             return parsed
         }
         let trimmable = CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: "\"'`.!,;:"))

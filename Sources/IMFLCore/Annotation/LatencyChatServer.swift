@@ -111,6 +111,10 @@ public final class LatencyChatServer: Sendable {
             case .body(let buffer):
                 body += String(buffer: buffer)
             case .end:
+                if path.hasSuffix("/models") {
+                    send(context: context, status: .ok, body: #"{"object":"list","data":[{"id":"fake","object":"model"}]}"#)
+                    return
+                }
                 guard path.hasSuffix("/chat/completions") else {
                     send(context: context, status: .notFound, body: #"{"error":{"message":"not found"}}"#)
                     return

@@ -125,6 +125,38 @@ public final class OpenAIChatClient: Sendable {
         }
     }
 
+    /// The model names the endpoint serves (`GET {base_url}/models`), in its order: what a
+    /// session's `llm.model` must be one of. One attempt, no retries: a pre-flight check.
+    /// - Throws: ``LLMError`` when the endpoint cannot be reached or answers otherwise.
+    public func models() async throws -> [String] {
+        let base = endpoint.baseURL.hasSuffix("/") ? String(endpoint.baseURL.dropLast()) : endpoint.baseURL
+        let apiKey = try resolveAPIKey()
+        var request = HTTPClientRequest(url: base + "/models")
+        request.headers.add(name: "Accept", value: "application/json")
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        let raw: RawResponse
+        do {
+            let response = try await http.execute(request, timeout: .nanoseconds(Int64(policy.requestTimeout.seconds * 1e9)))
+            let bytes = try await response.body.collect(upTo: policy.maxResponseBytes)
+            raw = RawResponse(status: Int(response.status.code), headers: response.headers, body: bytes)
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw classify(error, apiKey: apiKey)
+        }
+        guard (200 ..< 300).contains(raw.status) else {
+            throw LLMError.httpStatus(endpoint: endpoint.baseURL, status: raw.status,
+                                      message: scrub(Self.errorMessage(in: String(buffer: raw.body)), apiKey))
+        }
+        struct Wire: Decodable {
+            struct Model: Decodable { var id: String }
+            var data: [Model]
+        }
+        guard let wire = try? JSONDecoder().decode(Wire.self, from: Data(String(buffer: raw.body).utf8)) else {
+            throw LLMError.malformedResponse(endpoint: endpoint.baseURL, reason: "GET /models did not answer {\"data\": [{\"id\": …}]}")
+        }
+        return wire.data.map(\.id)
+    }
+
     /// Closes connections. The client cannot be used afterwards.
     public func shutdown() async throws {
         broadcaster.finish()

@@ -54,6 +54,15 @@ struct Init: AsyncParsableCommand {
     @Option(help: "LLM endpoint: local, off, or an OpenAI-compatible base URL.")
     var llm = "local"
 
+    @Option(help: "With --llm URL: the model to ask (default: the first the endpoint lists).")
+    var llmModel: String?
+
+    @Option(help: "With --llm URL: the environment variable that holds the API key (its name; the key is never stored).")
+    var apiKeyEnv: String?
+
+    @Flag(help: "With --llm URL: skip the pre-flight check of the endpoint (`imfl llm test` runs it later).")
+    var noLLMCheck = false
+
     func validate() throws {
         if let labels, labels.split(separator: ",").count < 2 {
             throw ValidationError("--labels needs at least 2 labels, comma-separated")
@@ -90,6 +99,16 @@ struct Init: AsyncParsableCommand {
             config.llm.baseURL = llm
             config.llm.constraint = .jsonSchema
             config.llm.maxConcurrency = 16
+            config.llm.apiKeyEnv = apiKeyEnv
+            config.llm.model = llmModel ?? config.llm.model
+            if llmModel == nil, !noLLMCheck {
+                let client = OpenAIChatClient(endpoint: config.llm.endpoint(), policy: config.llm.clientPolicy)
+                if let first = try? await client.models().first {
+                    config.llm.model = first
+                    print("the endpoint serves \(first): llm.model = \"\(first)\"")
+                }
+                try? await client.shutdown()
+            }
         }
         try config.validate(path: "options")
         var files = [String: Data]()
@@ -107,6 +126,12 @@ struct Init: AsyncParsableCommand {
             bar.update(done, of: total)
         }
         print("created \(path): \(dataset.pool.count) pool items, \(dataset.test.count) test items, \(dataset.labels.count) labels (\(dataset.labels.joined(separator: ", ")))")
+        if config.llm.baseURL != nil, !noLLMCheck {
+            print("checking the LLM endpoint (skip with --no-llm-check; run again with `imfl llm test \(path)`):")
+            let report = try await LLM.Test.check(config, guidelines: files["guidelines.md"].flatMap { String(data: $0, encoding: .utf8) },
+                                                  text: dataset.pool.first?.text)
+            for line in report.lines { print("  " + line) }
+        }
     }
 }
 

@@ -7,7 +7,7 @@ struct LLM: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llm",
         abstract: "Start, stop or inspect the local llama.cpp server used as the offline LLM annotator.",
-        subcommands: [Start.self, Stop.self, Status.self]
+        subcommands: [Start.self, Stop.self, Status.self, Test.self]
     )
 }
 
