@@ -282,15 +282,8 @@ public actor RoundEngine {
     /// Every pool label in force after replaying the log up to `through`, in item order.
     private func trainingSet(through: Int64) -> (TrainingSet, LabelLog) {
         let prefix = LabelLog(records.prefix { $0.id <= through })
-        var rows = [Int](), labels = [Int](), fidelities = [Fidelity]()
-        for id in prefix.labeledItems where items[id]?.split == .pool {
-            guard let record = prefix.current(id), let f = record.annotation.source.fidelity,
-                  let label = record.annotation.label, let c = classIndex[label] else { continue }
-            rows.append(vectorRow[id]!)
-            labels.append(c)
-            fidelities.append(f)
-        }
-        return (TrainingSet(features: vectors.rows(rows), labels: labels, fidelities: fidelities), prefix)
+        let data = TrainingSet.labelsInForce(prefix, items: items, classIndex: classIndex, vectorRow: vectorRow, vectors: vectors)
+        return (data, prefix)
     }
 
     // MARK: - Work off the actor
