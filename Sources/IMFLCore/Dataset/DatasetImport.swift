@@ -41,9 +41,17 @@ public struct DatasetImport: Sendable {
     }
 
     static func read(_ path: String, _ source: DatasetSource) throws -> [TextRecord] {
-        switch source.format ?? DatasetFormat.infer(fromPath: path) {
-        case .jsonl: try JSONLReader.read(path: path)
-        case .csv: try CSVRecordReader.read(path: path, columns: source.columns)
+        var problems = ProblemList()
+        let records = try read(path, format: source.format, columns: source.columns, problems: &problems)
+        try problems.check()
+        return records
+    }
+
+    /// The records of a file in either format; bad lines go to `problems` and are skipped.
+    static func read(_ path: String, format: DatasetFormat?, columns: CSVColumns, problems: inout ProblemList) throws -> [TextRecord] {
+        switch format ?? DatasetFormat.infer(fromPath: path) {
+        case .jsonl: try JSONLReader.read(path: path, problems: &problems)
+        case .csv: try CSVRecordReader.read(path: path, columns: columns, problems: &problems)
         }
     }
 
