@@ -32,6 +32,8 @@ public actor RoundEngine {
     private var items: [Int64: EngineItem] = [:]
     private var poolIDs: [Int64] = []
     private var testIDs: [Int64] = []
+    /// Without a test file: the pool items held out for the expert to label, never trained on.
+    private var evaluation = EvaluationSample(itemIDs: [], rounds: 1)
     private var vectorRow: [Int64: Int] = [:]
     private var vectors = Matrix(rows: 0, cols: 0)
     private var records: [AnnotationRecord] = []
@@ -102,6 +104,7 @@ public actor RoundEngine {
         for item in pool + test { items[item.id] = item }
         poolIDs = pool.map(\.id)
         testIDs = test.filter { $0.gold.map { classIndex[$0] != nil } ?? false }.map(\.id)
+        evaluation = EvaluationSample(testItems: test, rounds: configuration.schedule.rounds.count)
         records = try store.annotations()
         log = LabelLog(records)
         for r in try store.rounds() {
@@ -230,11 +233,12 @@ public actor RoundEngine {
     }
 
     private func isComplete(_ r: Int) -> Bool {
-        (queues[r] ?? []).allSatisfy { log.current($0.itemID) != nil }
+        (queues[r] ?? []).allSatisfy { log.current($0.itemID) != nil } && evaluation.pending(byRound: r, log).isEmpty
     }
 
     private func queueSizes(_ r: Int) -> QueueSizes {
-        QueueSizes(round: r, expert: pending(r, .human).count, llm: pending(r, .llm).count)
+        QueueSizes(round: r, expert: pending(r, .human).count + evaluation.pending(byRound: r, log).count,
+                   llm: pending(r, .llm).count)
     }
 
     private func append(_ annotation: NewAnnotation) throws {
@@ -257,12 +261,13 @@ public actor RoundEngine {
         var record = rounds[r]!
         let through = record.trainedThrough ?? (records.last?.id ?? 0)
         let (data, prefix) = trainingSet(through: through)
-        let test = vectors.rows(testIDs.map { vectorRow[$0]! })
+        let scored = evaluation.scored(testIDs: testIDs, items: items, log: prefix, classIndex: classIndex)
+        let test = vectors.rows(scored.ids.map { vectorRow[$0]! })
         let classifier = try await Self.fit(configuration.makeClassifier(configuration.labels.count, vectors.cols), data)
         let predicted = await Self.predict(classifier, test)
         try Task.checkCancellation()
         models[r] = classifier
-        let gold = testIDs.map { classIndex[items[$0]!.gold!]! }
+        let gold = scored.gold
         let reviewed = prefix.reviewedLLMLabels()
         let metrics = RoundMetrics(
             round: r,
@@ -320,13 +325,14 @@ public actor RoundEngine {
     ///   after every other waiting item, in that order.
     public func nextExpertItem(neighbours k: Int = 5, skipped: [Int64] = []) -> ExpertTask? {
         guard let r = labelingRound else { return nil }
-        let waiting = pending(r, .human)
+        let query = pending(r, .human)
+        let waiting = EvaluationSample.interleave(query: query.map(\.itemID), evaluation: evaluation.pending(byRound: r, log))
         let passedOver = Set(skipped)
-        let next = waiting.first { !passedOver.contains($0.itemID) }
-            ?? skipped.lazy.compactMap { id in waiting.first { $0.itemID == id } }.first
-        guard let entry = next, let item = items[entry.itemID] else { return nil }
-        return ExpertTask(itemID: item.id, text: item.text, round: r, rank: entry.rank,
-                          neighbours: neighbours(of: item.id, k: k))
+        let next = waiting.first { !passedOver.contains($0) } ?? skipped.first { waiting.contains($0) }
+        guard let id = next, let item = items[id] else { return nil }
+        let entry = query.first { $0.itemID == id }
+        return ExpertTask(itemID: item.id, text: item.text, round: r, rank: entry?.rank ?? -1,
+                          neighbours: neighbours(of: item.id, k: k), purpose: entry == nil ? .evaluation : .query)
     }
 
     /// The latest classifier's most probable label for an item and its probability
@@ -369,6 +375,7 @@ public actor RoundEngine {
     public func submit(itemID: Int64, label: String) throws {
         guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
         guard let r = labelingRound, queues[r]?.contains(where: { $0.itemID == itemID && $0.fidelity == .human }) == true
+                || evaluation.due(byRound: r).contains(itemID)
         else { throw EngineError.notInExpertQueue(itemID: itemID) }
         guard log.current(itemID) == nil else { throw EngineError.alreadyLabeled(itemID: itemID) }
         try append(NewAnnotation(itemID: itemID, round: r, label: label, source: .human))
