@@ -53,9 +53,11 @@ public struct ModelCard: Sendable {
     public func render() -> String {
         let task = config.task
         var lines = ["# \(task.name.isEmpty ? "imfl model" : task.name)", ""]
+        let how = model.llmLabels > 0
+            ? "an expert labeled the items the classifier was least sure of, an LLM labeled the rest with the expert's labels as examples"
+            : "an expert labeled the items the classifier was least sure of"
         lines.append("A text classifier trained with imfl \(IMFL.version) by interactive multi-fidelity learning "
-            + "(Zhang et al., NeurIPS 2023): an expert labeled the most uncertain items, an LLM labeled the rest "
-            + "with the expert's labels as examples. Exported on \(Self.day(date)).")
+            + "(Zhang et al., NeurIPS 2023): \(how). Exported on \(Self.day(date)).")
         lines.append("")
         lines.append("## Task")
         lines.append("")

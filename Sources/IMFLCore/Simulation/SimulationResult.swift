@@ -25,11 +25,15 @@ public struct SimulationRound: Sendable, Hashable, Codable {
     /// Wall time of the round (selection, labeling, training); for a resumed round, only the
     /// part after the restart.
     public var seconds: Double
+    /// The 95 % bootstrap interval of `macroF1` over the test items (nil in results written
+    /// before it was recorded).
+    public var macroF1Interval: F1Interval? = nil
 
     /// Column names of the CSV file, in order.
     public static let csvHeader = [
         "arm", "seed", "round", "human_labels", "llm_labels", "labels", "macro_f1", "accuracy",
         "llm_accuracy", "expert_accuracy", "llm_calls", "cache_hits", "prompt_tokens", "completion_tokens", "seconds",
+        "macro_f1_low", "macro_f1_high",
     ]
 
     public var csvFields: [String] {
@@ -37,7 +41,7 @@ public struct SimulationRound: Sendable, Hashable, Codable {
         return [
             arm, "\(seed)", "\(round)", "\(humanLabels)", "\(llmLabels)", "\(labels)", f(macroF1), f(accuracy),
             f(llmAccuracy), f(expertAccuracy), "\(llmCalls)", "\(cacheHits)", "\(promptTokens)",
-            "\(completionTokens)", String(format: "%.1f", seconds),
+            "\(completionTokens)", String(format: "%.1f", seconds), f(macroF1Interval?.lower), f(macroF1Interval?.upper),
         ]
     }
 }

@@ -266,7 +266,8 @@ public struct SimulationRunner: Sendable {
                 macroF1: m.evaluation.macroF1, accuracy: m.evaluation.accuracy,
                 llmAccuracy: agreement(.llm, through: m.round), expertAccuracy: agreement(.human, through: m.round),
                 llmCalls: calls.calls, cacheHits: calls.cacheHits, promptTokens: calls.promptTokens,
-                completionTokens: calls.completionTokens, seconds: timings[m.round] ?? 0)
+                completionTokens: calls.completionTokens, seconds: timings[m.round] ?? 0,
+                macroF1Interval: m.evaluation.confusion.macroF1Interval())
         }
         return SimulationRunResult(arm: arm, seed: seed, poolSize: poolSize, testSize: testSize, rounds: rounds)
     }
