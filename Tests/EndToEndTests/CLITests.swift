@@ -117,8 +117,8 @@ OPTIONS:
   -h, --help              Show help information.
 
 SUBCOMMANDS:
-  init                    Create a session from a pool file and a labeled test
-                          file (JSONL or CSV).
+  init                    Create a session from a pool file and, optionally, a
+                          labeled test file (JSONL or CSV).
   status                  Show a session's items, labels per source and label,
                           rounds and budget.
   export                  Write every labeled pool item with its current label,
@@ -128,13 +128,16 @@ SUBCOMMANDS:
   label                   Label a session in the terminal UI while the engine
                           runs the IMFL rounds.
   bench                   Measure imfl's speed: embedding, the engine's round,
-                          the LLM annotator, the UI.
+                          prediction, the LLM annotator, the UI.
   embed                   Embed texts with all-MiniLM-L6-v2 (384-d, unit
                           length).
   llm                     Start, stop or inspect the local llama.cpp server
                           used as the offline LLM annotator.
   simulate                Run the loop with a simulated expert and the real
                           LLM, and report F1 by round.
+  model                   Take a session's classifier home.
+  predict                 Label a JSONL or CSV file of new texts with a
+                          session's classifier or an exported model.
 
   See 'imfl help <subcommand>' for detailed help.
 
