@@ -38,8 +38,7 @@ struct BenchPredict: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let shared = ProcessInfo.processInfo.environment["IMFL_SHARED"] ?? "../shared"
-            let file = URL(fileURLWithPath: sentences ?? shared + "/data/fpb_50agree/pool.jsonl")
+            let file = sentences.map { URL(fileURLWithPath: $0) } ?? EmbeddingBenchmark.defaultSentenceFile()
             let (texts, source) = try EmbeddingBenchmark.sentences(count: count, from: file)
             let embedder = try MiniLMEmbedder(modelDirectory: model)
             let report = try PredictionBenchmark.run(embedder, texts: texts, source: source, batchSize: batchSize, runs: runs)
