@@ -28,6 +28,22 @@ struct ViewTests {
         ]))
     }
 
+    @Test("an evaluation item is marked as such and shows no model prediction")
+    func evaluationItem() {
+        // Given the demo's first item, as an item of the evaluation sample with a prediction
+        var (_, state) = startedDemo()
+        var item = state.label.item!
+        item = ExpertItem(itemID: item.itemID, text: item.text, round: item.round,
+                          prediction: Prediction(label: "positive", confidence: 0.9), neighbours: item.neighbours,
+                          remainingInRound: item.remainingInRound, isEvaluation: true)
+        state.label.item = item
+        // Then the header says what it is for and the model's guess is hidden
+        let b = render(state)
+        #expect(b.trimmedLines[1] == "Item 1 · evaluation item · round 1 · 5 left in round")
+        #expect(b[9, 1].style == Style(.accent, .bold))
+        #expect(b.trimmedLines[14] == "Model: hidden: this item measures F1 and never trains the model")
+    }
+
     @Test("label screen styles: label keys in accent, labels in their own roles, sources in theirs")
     func labelScreenStyles() {
         let b = render(startedDemo().1)

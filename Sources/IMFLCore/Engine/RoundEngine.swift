@@ -345,6 +345,9 @@ public actor RoundEngine {
         return (configuration.labels[best], Double(p[0, best]))
     }
 
+    /// Whether an item belongs to the evaluation sample (its label measures F1 only).
+    public func isEvaluationItem(_ itemID: Int64) -> Bool { evaluation.contains(itemID) }
+
     /// Unlabeled items left in the current round's queues (nil between rounds).
     public func currentQueueSizes() -> QueueSizes? { labelingRound.map(queueSizes) }
 

@@ -207,7 +207,8 @@ public actor EngineBackend: LabelingBackend {
         guard let item = try session.database.items(ids: [itemID]).first else { return nil }
         let round = await engine.currentQueueSizes()?.round ?? 0
         let task = ExpertTask(itemID: itemID, text: item.text, round: round, rank: 0,
-                              neighbours: await engine.neighbours(of: itemID, k: k))
+                              neighbours: await engine.neighbours(of: itemID, k: k),
+                              purpose: await engine.isEvaluationItem(itemID) ? .evaluation : .query)
         return await expertItem(task)
     }
 
