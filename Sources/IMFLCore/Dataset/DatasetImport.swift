@@ -33,7 +33,8 @@ public struct DatasetImport: Sendable {
     /// Refused (nothing is created): unreadable files, invalid UTF-8, malformed JSON or CSV,
     /// missing or empty text, duplicate ids (within or across the files), a label outside the
     /// label set, a test item without a label, an empty pool or test file, fewer than 2 labels.
-    /// - Parameter labels: the label set; when nil it is inferred from the test file's labels.
+    /// - Parameter labels: the label set; when nil it is inferred from the test file's labels
+    ///   (without a test file, from the pool's).
     public static func load(_ source: DatasetSource, labels: [String]?) throws -> DatasetImport {
         let poolRecords = try read(source.poolPath, source)
         let testRecords = try source.testPath.map { try read($0, source) } ?? []

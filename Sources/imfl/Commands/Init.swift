@@ -24,7 +24,7 @@ struct Init: AsyncParsableCommand {
     @Option(help: "Without --test: pool items held out at random for the evaluation sample.")
     var evaluationSample = EvaluationSample.defaultSize
 
-    @Option(help: "The label set, comma-separated, in key order (default: the test file's labels, sorted).")
+    @Option(help: "The label set, comma-separated, in key order (default: the test file's labels, sorted; without --test, the pool's).")
     var labels: String?
 
     @Option(help: "Read the files as jsonl or csv (default: from the file extension).")
