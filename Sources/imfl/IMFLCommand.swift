@@ -20,6 +20,8 @@ struct IMFLCommand: AsyncParsableCommand {
             LLM.self,
             LabelScripted.self,
             Simulate.self,
+            Model.self,
+            Predict.self,
         ]
     )
 }

@@ -16,12 +16,35 @@ import Testing
         #expect(created.status == 0, "\(created.stderr)")
         // Then status shows the pool, the test split and the three labels
         let status = try IMFLBinary.run(["status", folder])
-        #expect(status.stdout.contains("items     3876 pool, 970 test"))
+        #expect(status.stdout.contains("items     3876 pool; F1 on the labeled test file (970 items)"))
         #expect(status.stdout.contains("labels    3: negative, neutral, positive"))
         // And an export (empty so far) is written without error
         let export = try IMFLBinary.run(["export", folder, "--format", "csv"])
         #expect(export.status == 0)
         #expect(export.stdout.hasPrefix("id,text,label,source,round,confidence,reviewed"))
+    }
+
+    @Test("without --test, init holds out a random evaluation sample of the pool",
+          .enabled(if: binary, "needs the imfl executable built beside the tests"))
+    func initWithoutATestFile() throws {
+        // Given an unlabeled pool of 300 items and a label set
+        let scratch = try Scratch()
+        let pool = try scratch.write("pool.jsonl", (1...300).map { #"{"id": "p\#($0)", "text": "item \#($0)"}"# }.joined(separator: "\n"))
+        // When a session is created without --test
+        let folder = scratch.path("s")
+        let created = try IMFLBinary.run(["init", folder, "--pool", pool, "--labels", "yes,no", "--evaluation-sample", "40"])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("260 pool items, an evaluation sample of 40 pool items for the expert to label"))
+        // Then status says what F1 will be measured on, and session.toml records the sample size
+        let status = try IMFLBinary.run(["status", folder])
+        #expect(status.stdout.contains("items     260 pool; F1 on an evaluation sample of 40 pool items drawn at random (0 labeled by the expert so far)"))
+        let toml = try String(contentsOfFile: folder + "/session.toml", encoding: .utf8)
+        #expect(toml.contains("[evaluation]\nsample = 40"))
+        // And a pool too small for the sample is refused
+        let small = try scratch.write("small.jsonl", (1...50).map { #"{"text": "item \#($0)"}"# }.joined(separator: "\n"))
+        let refused = try IMFLBinary.run(["init", scratch.path("t"), "--pool", small, "--labels", "yes,no"])
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("\(small): the pool has 50 items, too few to hold out an evaluation sample of 100"))
     }
 
     @Test(.enabled(if: binary, "needs the imfl executable built beside the tests"))
@@ -94,8 +117,8 @@ OPTIONS:
   -h, --help              Show help information.
 
 SUBCOMMANDS:
-  init                    Create a session from a pool file and a labeled test
-                          file (JSONL or CSV).
+  init                    Create a session from a pool file and, optionally, a
+                          labeled test file (JSONL or CSV).
   status                  Show a session's items, labels per source and label,
                           rounds and budget.
   export                  Write every labeled pool item with its current label,
@@ -105,13 +128,16 @@ SUBCOMMANDS:
   label                   Label a session in the terminal UI while the engine
                           runs the IMFL rounds.
   bench                   Measure imfl's speed: embedding, the engine's round,
-                          the LLM annotator, the UI.
+                          prediction, the LLM annotator, the UI.
   embed                   Embed texts with all-MiniLM-L6-v2 (384-d, unit
                           length).
   llm                     Start, stop or inspect the local llama.cpp server
                           used as the offline LLM annotator.
   simulate                Run the loop with a simulated expert and the real
                           LLM, and report F1 by round.
+  model                   Take a session's classifier home.
+  predict                 Label a JSONL or CSV file of new texts with a
+                          session's classifier or an exported model.
 
   See 'imfl help <subcommand>' for detailed help.
 

@@ -29,9 +29,9 @@ struct TinyModelDirectory {
                 seed = seed &* 1_664_525 &+ 1_013_904_223
                 return Float(Int(seed >> 16) % 200 - 100) / 1000
             }
-            return (name: name, shape: actual, values: values)
+            return SafeTensorsFile.Tensor(name: name, shape: actual, values: values)
         }
-        try SafeTensorsWriter.bytes(tensors).write(to: directory.file("model.safetensors"))
+        try SafeTensorsFile.data(tensors).write(to: directory.file("model.safetensors"))
     }
 
     func cleanUp() { directory.cleanUp() }

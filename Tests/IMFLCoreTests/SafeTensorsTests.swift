@@ -2,26 +2,9 @@ import Foundation
 import Testing
 @testable import IMFLCore
 
-/// Writes safetensors files for tests: a header, then the tensors' float32 bytes.
-enum SafeTensorsWriter {
-    static func bytes(_ tensors: [(name: String, shape: [Int], values: [Float])], dtype: String = "F32") -> Data {
-        var entries: [String] = []
-        var body = Data()
-        for tensor in tensors {
-            let start = body.count
-            for v in tensor.values { withUnsafeBytes(of: v.bitPattern.littleEndian) { body.append(contentsOf: $0) } }
-            entries.append("\"\(tensor.name)\":{\"dtype\":\"\(dtype)\",\"shape\":\(tensor.shape),\"data_offsets\":[\(start),\(body.count)]}")
-        }
-        let header = Data(("{\"__metadata__\":{\"format\":\"pt\"}," + entries.joined(separator: ",") + "}").utf8)
-        var data = Data()
-        withUnsafeBytes(of: UInt64(header.count).littleEndian) { data.append(contentsOf: $0) }
-        return data + header + body
-    }
-}
-
 @Suite("safetensors reader")
 struct SafeTensorsTests {
-    let tensor = (name: "w", shape: [2, 3], values: [Float]([1, -2, 3.5, 4, 5, 6e-8]))
+    let tensor = SafeTensorsFile.Tensor(name: "w", shape: [2, 3], values: [1, -2, 3.5, 4, 5, 6e-8])
 
     func write(_ data: Data) throws -> (URL, TemporaryDirectory) {
         let dir = try TemporaryDirectory()
@@ -43,10 +26,25 @@ struct SafeTensorsTests {
 
     @Test("a well-formed file gives back its floats")
     func reads() throws {
-        let (url, dir) = try write(SafeTensorsWriter.bytes([tensor, (name: "b", shape: [1], values: [7])])); defer { dir.cleanUp() }
+        let (url, dir) = try write(SafeTensorsFile.data([tensor, .init(name: "b", shape: [1], values: [7])])); defer { dir.cleanUp() }
         let file = try SafeTensorsFile(contentsOf: url)
         #expect(try file.floats("w", shape: [2, 3]) == tensor.values)
         #expect(try file.floats("b", shape: [1]) == [7])
+    }
+
+    @Test("a written file's header is padded to 8 bytes and keeps its metadata")
+    func writesAlignedHeader() throws {
+        // Given a tensor and metadata written by imfl
+        let data = SafeTensorsFile.data([tensor], metadata: ["format": "imfl"])
+        // Then the data section starts on an 8-byte boundary and the header holds the metadata
+        var length = 0
+        for i in (0..<8).reversed() { length = length << 8 | Int(data[i]) }
+        #expect(length % 8 == 0)
+        let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8 ..< 8 + length)) as? [String: Any]
+        #expect((header?["__metadata__"] as? [String: String]) == ["format": "imfl"])
+        // And the reader gives the values back
+        let (url, dir) = try write(data); defer { dir.cleanUp() }
+        #expect(try SafeTensorsFile(contentsOf: url).floats("w", shape: [2, 3]) == tensor.values)
     }
 
     @Test("a file shorter than the header length is truncated")
@@ -56,13 +54,13 @@ struct SafeTensorsTests {
 
     @Test("a header longer than the file is truncated")
     func headerBeyondFile() throws {
-        let data = SafeTensorsWriter.bytes([tensor])
+        let data = SafeTensorsFile.data([tensor])
         #expect(try problem(data.prefix(20))?.contains("truncated") == true)
     }
 
     @Test("tensor data cut short is truncated, naming the tensor")
     func dataCut() throws {
-        let data = SafeTensorsWriter.bytes([tensor])
+        let data = SafeTensorsFile.data([tensor])
         let message = try problem(data.dropLast(4))
         #expect(message?.contains("truncated") == true && message?.contains("w") == true)
     }
@@ -77,10 +75,10 @@ struct SafeTensorsTests {
 
     @Test("a missing tensor, another shape or another dtype is named in the error")
     func wrongRequests() throws {
-        let data = SafeTensorsWriter.bytes([tensor])
+        let data = SafeTensorsFile.data([tensor])
         #expect(try problem(data) { _ = try $0.floats("missing", shape: [1]) } == "tensor missing is missing")
         #expect(try problem(data) { _ = try $0.floats("w", shape: [3, 2]) } == "tensor w has shape [2, 3], expected [3, 2]")
-        let halves = SafeTensorsWriter.bytes([tensor], dtype: "F16")
+        let halves = SafeTensorsFile.data([tensor], dtype: "F16")
         #expect(try problem(halves) { _ = try $0.floats("w", shape: [2, 3]) } == "tensor w is F16, expected F32")
     }
 

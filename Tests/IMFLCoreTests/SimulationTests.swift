@@ -132,6 +132,9 @@ struct SimulationTests {
         #expect(try #require(last.llmAccuracy) > 0.75 && last.llmAccuracy! < 0.95)
         #expect(last.expertAccuracy == 1)
         #expect(results.allSatisfy { $0.final!.macroF1 > 0.5 })
+        // Every round's F1 comes with its bootstrap interval over the 60 test items
+        #expect(results.allSatisfy { $0.rounds.allSatisfy { r in
+            r.macroF1Interval.map { $0.lower <= r.macroF1 && r.macroF1 <= $0.upper } ?? false } })
 
         let out = URL(fileURLWithPath: plan.output)
         let csv = try String(contentsOf: out.appendingPathComponent("results.csv"), encoding: .utf8)

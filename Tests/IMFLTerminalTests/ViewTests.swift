@@ -1,4 +1,5 @@
 import Testing
+import IMFLCore
 @testable import IMFLTerminal
 
 @Suite("Views rendered into buffers")
@@ -25,6 +26,22 @@ struct ViewTests {
             blank,
             " s skip  u undo  n note  / pick label  q/^C quit  ? keys  g guidelines          ",
         ]))
+    }
+
+    @Test("an evaluation item is marked as such and shows no model prediction")
+    func evaluationItem() {
+        // Given the demo's first item, as an item of the evaluation sample with a prediction
+        var (_, state) = startedDemo()
+        var item = state.label.item!
+        item = ExpertItem(itemID: item.itemID, text: item.text, round: item.round,
+                          prediction: Prediction(label: "positive", confidence: 0.9), neighbours: item.neighbours,
+                          remainingInRound: item.remainingInRound, isEvaluation: true)
+        state.label.item = item
+        // Then the header says what it is for and the model's guess is hidden
+        let b = render(state)
+        #expect(b.trimmedLines[1] == "Item 1 · evaluation item · round 1 · 5 left in round")
+        #expect(b[9, 1].style == Style(.accent, .bold))
+        #expect(b.trimmedLines[14] == "Model: hidden: this item measures F1 and never trains the model")
     }
 
     @Test("label screen styles: label keys in accent, labels in their own roles, sources in theirs")
@@ -108,9 +125,27 @@ struct ViewTests {
         #expect(lines[10].hasPrefix("     0.57"))
         #expect(lines[11].hasPrefix("     r1"))
         #expect(lines[10].hasSuffix("▶ r2      0/3         4/4"))
-        #expect(lines[13].hasPrefix("F1 per class, round 1 · accuracy 0.61"))
-        #expect(lines[15].hasPrefix("negative ██████████████▎            0.57"))
+        #expect(lines[12] == "r1 F1 57.0")
+        #expect(lines[13].hasPrefix("too early to judge: one round so far  "))
+        #expect(lines[14].hasPrefix("F1 per class, round 1 · accuracy 0.61"))
+        #expect(lines[16].hasPrefix("negative ██████████████▎            0.57"))
         #expect(lines[16].hasSuffix("LLM running"))
+    }
+
+    @Test("dashboard shows the last round's F1 with its interval, and a stopping hint when F1 stalls")
+    func dashboardInterval() {
+        // Given three rounds whose F1 moved by half a point, within wide intervals
+        var (session, state) = startedDemo()
+        press(Key.chars("11111D"), &session, &state)
+        state.dashboard?.rounds = [0.650, 0.652, 0.655].enumerated().map { i, f1 in
+            RoundReport(round: i + 1, macroF1: f1, accuracy: f1, perClassF1: [:],
+                        interval: F1Interval(lower: f1 - 0.09, upper: f1 + 0.09, level: 0.95), evaluated: 100)
+        }
+        // Then the left column says so under the chart, the hint in the warning role
+        let b = render(state)
+        #expect(b.trimmedLines[12].hasPrefix("r3 F1 65.5 95% [56.5, 74.5] on 100 items"))
+        #expect(b.trimmedLines[13].hasPrefix("stop? F1 +0.5 in 2 rounds, within the"))
+        #expect(b[0, 13].style.role == .warning)
     }
 
     @Test("dashboard shows a paused LLM queue with its reason, in the error role")

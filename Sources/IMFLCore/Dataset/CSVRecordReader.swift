@@ -7,7 +7,19 @@ import Foundation
 /// RFC 4180 to reject a stray or unclosed quote with its line, and to learn the line on which
 /// each record starts (a quoted field may span lines).
 public enum CSVRecordReader {
+    /// Every record of the file.
+    /// - Throws: `DatasetError` listing the bad records when there is one.
     public static func read(path: String, columns: CSVColumns = CSVColumns()) throws -> [TextRecord] {
+        var problems = ProblemList()
+        let records = try read(path: path, columns: columns, problems: &problems)
+        try problems.check()
+        return records
+    }
+
+    /// The good records; a record with the wrong number of fields is recorded in `problems`
+    /// and skipped. Broken quoting and invalid UTF-8 still throw: past them, where a record
+    /// starts is anyone's guess.
+    static func read(path: String, columns: CSVColumns, problems: inout ProblemList) throws -> [TextRecord] {
         let data = try LineSplitter.read(path)
         _ = try LineSplitter.lines(of: data, file: path)  // UTF-8, line by line
         var text = String(decoding: data, as: UTF8.self)
@@ -31,7 +43,6 @@ public enum CSVRecordReader {
         let labelIndex = header.firstIndex(of: columns.label)
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
 
-        var problems = ProblemList()
         var records = [TextRecord]()
         var recordIndex = 1
         while let row = reader.next() {
@@ -46,7 +57,6 @@ public enum CSVRecordReader {
             let label = labelIndex.map { row[$0] }.flatMap { $0.isEmpty ? nil : $0 }
             records.append(TextRecord(id: id, text: row[textIndex], label: label, line: line))
         }
-        try problems.check()
         return records
     }
 

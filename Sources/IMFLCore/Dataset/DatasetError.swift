@@ -41,13 +41,20 @@ public struct DatasetError: Error, Sendable, Equatable, CustomStringConvertible 
 /// Collects problems while reading so that one run reports many of them, not just the first.
 struct ProblemList {
     static let limit = 20
+    /// Problems listed; beyond it they are only counted. A reader that skips bad lines lists
+    /// them all, since each one is a line left out of the output.
+    let limit: Int
     private(set) var problems = [DatasetProblem]()
     private(set) var more = 0
+
+    init(limit: Int = ProblemList.limit) {
+        self.limit = limit
+    }
 
     var isEmpty: Bool { problems.isEmpty }
 
     mutating func add(_ file: String, _ line: Int?, _ message: String) {
-        if problems.count < Self.limit {
+        if problems.count < limit {
             problems.append(DatasetProblem(file: file, line: line, message: message))
         } else {
             more += 1

@@ -3,11 +3,12 @@ import Foundation
 /// What `imfl init` reads: a pool file, a test file, and how to read them.
 public struct DatasetSource: Sendable {
     public var poolPath: String
-    public var testPath: String
+    /// The labeled test file; nil when the session measures F1 on an evaluation sample.
+    public var testPath: String?
     public var format: DatasetFormat?
     public var columns: CSVColumns
 
-    public init(poolPath: String, testPath: String, format: DatasetFormat? = nil, columns: CSVColumns = CSVColumns()) {
+    public init(poolPath: String, testPath: String?, format: DatasetFormat? = nil, columns: CSVColumns = CSVColumns()) {
         self.poolPath = poolPath
         self.testPath = testPath
         self.format = format
@@ -32,38 +33,50 @@ public struct DatasetImport: Sendable {
     /// Refused (nothing is created): unreadable files, invalid UTF-8, malformed JSON or CSV,
     /// missing or empty text, duplicate ids (within or across the files), a label outside the
     /// label set, a test item without a label, an empty pool or test file, fewer than 2 labels.
-    /// - Parameter labels: the label set; when nil it is inferred from the test file's labels.
+    /// - Parameter labels: the label set; when nil it is inferred from the test file's labels
+    ///   (without a test file, from the pool's).
     public static func load(_ source: DatasetSource, labels: [String]?) throws -> DatasetImport {
         let poolRecords = try read(source.poolPath, source)
-        let testRecords = try read(source.testPath, source)
+        let testRecords = try source.testPath.map { try read($0, source) } ?? []
         return try validate(pool: poolRecords, poolPath: source.poolPath,
                             test: testRecords, testPath: source.testPath, labels: labels)
     }
 
     static func read(_ path: String, _ source: DatasetSource) throws -> [TextRecord] {
-        switch source.format ?? DatasetFormat.infer(fromPath: path) {
-        case .jsonl: try JSONLReader.read(path: path)
-        case .csv: try CSVRecordReader.read(path: path, columns: source.columns)
+        var problems = ProblemList()
+        let records = try read(path, format: source.format, columns: source.columns, problems: &problems)
+        try problems.check()
+        return records
+    }
+
+    /// The records of a file in either format; bad lines go to `problems` and are skipped.
+    static func read(_ path: String, format: DatasetFormat?, columns: CSVColumns, problems: inout ProblemList) throws -> [TextRecord] {
+        switch format ?? DatasetFormat.infer(fromPath: path) {
+        case .jsonl: try JSONLReader.read(path: path, problems: &problems)
+        case .csv: try CSVRecordReader.read(path: path, columns: columns, problems: &problems)
         }
     }
 
     /// Checks records against each other and the label set.
+    /// - Parameter testPath: nil for a session without a test file; the label set then comes
+    ///   from `labels` or, failing that, from the pool's labels.
     public static func validate(
-        pool: [TextRecord], poolPath: String, test: [TextRecord], testPath: String, labels: [String]?
+        pool: [TextRecord], poolPath: String, test: [TextRecord], testPath: String?, labels: [String]?
     ) throws -> DatasetImport {
         var problems = ProblemList()
         if pool.isEmpty { problems.add(poolPath, nil, "the pool is empty: it holds no item to label") }
-        if test.isEmpty { problems.add(testPath, nil, "the test file is empty: F1 needs labeled test items") }
+        if let testPath, test.isEmpty { problems.add(testPath, nil, "the test file is empty: F1 needs labeled test items") }
 
         let labelSet: [String]
         if let labels {
             labelSet = labels
         } else {
-            labelSet = Array(Set(test.compactMap(\.label))).sorted()
+            labelSet = Array(Set((testPath == nil ? pool : test).compactMap(\.label))).sorted()
         }
         if labelSet.count < 2 {
-            let from = labels == nil ? " in \(testPath) (give them with --labels)" : ""
-            problems.add(labels == nil ? testPath : "--labels", nil,
+            let origin = testPath ?? poolPath
+            let from = labels == nil ? " in \(origin) (give them with --labels)" : ""
+            problems.add(labels == nil ? origin : "--labels", nil,
                          "at least 2 labels are needed, found \(labelSet.count)\(from)")
         }
         if Set(labelSet).count != labelSet.count { problems.add("--labels", nil, "a label is listed twice") }
@@ -91,14 +104,14 @@ public struct DatasetImport: Sendable {
             }
         }
         check(pool, poolPath, requireLabel: false)
-        check(test, testPath, requireLabel: true)
+        if let testPath { check(test, testPath, requireLabel: true) }
         try problems.check()
 
         return DatasetImport(
             labels: labelSet,
             pool: pool.enumerated().map { Item(key: $1.id, text: $1.text, split: .pool, gold: $1.label, position: $0) },
             test: test.enumerated().map { Item(key: $1.id, text: $1.text, split: .test, gold: $1.label, position: $0) },
-            warnings: warnings(pool: pool, poolPath: poolPath, test: test, testPath: testPath))
+            warnings: warnings(pool: pool, poolPath: poolPath, test: test, testPath: testPath ?? poolPath))
     }
 
     static func warnings(pool: [TextRecord], poolPath: String, test: [TextRecord], testPath: String) -> [DatasetProblem] {
@@ -122,5 +135,26 @@ public struct DatasetImport: Sendable {
             }
         }
         return warnings
+    }
+}
+
+extension DatasetImport {
+    /// The dataset with `size` pool items, drawn uniformly at random, moved out of the pool
+    /// into the evaluation sample: test items without a gold label, which the expert labels
+    /// during the session (see `EvaluationSample`). A label the pool file gave them is
+    /// dropped, so F1 rests on the expert's judgement like every other label of the session.
+    public func holdingOutEvaluationSample(size: Int, seed: UInt64) -> DatasetImport {
+        let drawn = EvaluationSample.draw(size: size, from: pool.count, seed: seed)
+        let held = Set(drawn)
+        var copy = self
+        copy.pool = pool.indices.filter { !held.contains($0) }.enumerated().map { position, index in
+            var item = pool[index]
+            item.position = position
+            return item
+        }
+        copy.test = drawn.enumerated().map { position, index in
+            Item(key: pool[index].key, text: pool[index].text, split: .test, gold: nil, position: position)
+        }
+        return copy
     }
 }

@@ -4,16 +4,26 @@ import Foundation
 /// and may be absent (then `<file stem>-<line>`); `label` may be absent or null; other keys are
 /// ignored, so an `imfl export` file reads back as it is. Blank lines are skipped.
 public enum JSONLReader {
+    /// Every record of the file.
+    /// - Throws: `DatasetError` listing the bad lines when there is one.
     public static func read(path: String) throws -> [TextRecord] {
-        let lines = try LineSplitter.lines(of: LineSplitter.read(path), file: path)
+        var problems = ProblemList()
+        let records = try read(path: path, problems: &problems)
+        try problems.check()
+        return records
+    }
+
+    /// The records of the good lines; each bad line is recorded in `problems` and skipped.
+    /// - Throws: `DatasetError` only when the file cannot be read.
+    static func read(path: String, problems: inout ProblemList) throws -> [TextRecord] {
+        let lines = LineSplitter.lines(of: try LineSplitter.read(path), file: path, problems: &problems)
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         let decoder = JSONDecoder()
-        var problems = ProblemList()
         var records = [TextRecord]()
         records.reserveCapacity(lines.count)
         for (index, line) in lines.enumerated() {
             let lineNumber = index + 1
-            if line.allSatisfy(\.isWhitespace) { continue }
+            guard let line, !line.allSatisfy(\.isWhitespace) else { continue }
             do {
                 let row = try decoder.decode(Row.self, from: Data(line.utf8))
                 records.append(TextRecord(
@@ -26,7 +36,6 @@ public enum JSONLReader {
                 problems.add(path, lineNumber, "malformed JSON")
             }
         }
-        try problems.check()
         return records
     }
 

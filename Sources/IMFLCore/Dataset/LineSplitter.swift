@@ -7,7 +7,14 @@ enum LineSplitter {
     /// - Throws: `DatasetError` naming the first lines that are not valid UTF-8.
     static func lines(of data: Data, file: String) throws -> [String] {
         var problems = ProblemList()
-        var lines = [String]()
+        let lines = lines(of: data, file: file, problems: &problems)
+        try problems.check()
+        return lines.map { $0 ?? "" }
+    }
+
+    /// The file's lines, nil for each line that is not valid UTF-8 (recorded in `problems`).
+    static func lines(of data: Data, file: String, problems: inout ProblemList) -> [String?] {
+        var lines = [String?]()
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             let bytes = raw.bindMemory(to: UInt8.self)
             var start = 0
@@ -21,7 +28,7 @@ enum LineSplitter {
                     lines.append(line)
                 } else {
                     problems.add(file, lineNumber, "not valid UTF-8 (convert the file to UTF-8 first)")
-                    lines.append("")
+                    lines.append(nil)
                 }
                 lineNumber += 1
             }
@@ -31,7 +38,6 @@ enum LineSplitter {
             }
             if start < bytes.count { emit(bytes.count) }
         }
-        try problems.check()
         return lines
     }
 

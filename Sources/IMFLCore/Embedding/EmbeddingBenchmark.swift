@@ -23,6 +23,13 @@ public enum EmbeddingBenchmark {
         }
     }
 
+    /// `$IMFL_SHARED/data/fpb_50agree/pool.jsonl`, else `../shared/…` from the current
+    /// directory: where the benchmarks take their sentences from by default.
+    public static func defaultSentenceFile() -> URL {
+        let shared = ProcessInfo.processInfo.environment["IMFL_SHARED"] ?? "../shared"
+        return URL(fileURLWithPath: shared + "/data/fpb_50agree/pool.jsonl")
+    }
+
     /// The benchmark sentences: the first `count` texts of `file` when it exists, otherwise
     /// generated sentences of about 25 words (the same ones on every run).
     /// - Returns: the sentences and a description of where they came from.

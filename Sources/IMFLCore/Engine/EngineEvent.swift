@@ -49,13 +49,25 @@ public struct ExpertTask: Sendable, Equatable {
     /// The most similar expert-labeled items, most similar first: what an LLM prompt for this
     /// item would retrieve.
     public var neighbours: [LabeledNeighbour]
+    /// Why the expert is asked: to teach the classifier, or to measure it.
+    public var purpose: Purpose
 
-    public init(itemID: Int64, text: String, round: Int, rank: Int, neighbours: [LabeledNeighbour]) {
+    /// What an expert label is for.
+    public enum Purpose: String, Sendable, Equatable {
+        /// An item the round's query picked: its label trains the classifier and becomes an
+        /// example for the LLM.
+        case query
+        /// An item of the evaluation sample: its label only measures F1 (rank -1).
+        case evaluation
+    }
+
+    public init(itemID: Int64, text: String, round: Int, rank: Int, neighbours: [LabeledNeighbour], purpose: Purpose = .query) {
         self.itemID = itemID
         self.text = text
         self.round = round
         self.rank = rank
         self.neighbours = neighbours
+        self.purpose = purpose
     }
 }
 

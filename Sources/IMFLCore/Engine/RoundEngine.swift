@@ -36,6 +36,8 @@ public actor RoundEngine {
     var items: [Int64: EngineItem] = [:]
     private var poolIDs: [Int64] = []
     private var testIDs: [Int64] = []
+    /// Without a test file: the pool items held out for the expert to label, never trained on.
+    private var evaluation = EvaluationSample(itemIDs: [], rounds: 1)
     private var vectorRow: [Int64: Int] = [:]
     private var vectors = Matrix(rows: 0, cols: 0)
     private var records: [AnnotationRecord] = []
@@ -121,7 +123,7 @@ public actor RoundEngine {
         guard !poolExhausted, opened < configuration.schedule.rounds.count else { return nil }
         guard let last = rounds[opened] else { return 1 }
         if last.status == .finished { return opened + 1 }
-        if overlapsAfter(opened), pending(opened, .human).isEmpty { return opened + 1 }
+        if overlapsAfter(opened), expertPending(opened).isEmpty { return opened + 1 }
         return nil
     }
 
@@ -137,6 +139,7 @@ public actor RoundEngine {
         for item in pool + test { items[item.id] = item }
         poolIDs = pool.map(\.id)
         testIDs = test.filter { $0.gold.map { classIndex[$0] != nil } ?? false }.map(\.id)
+        evaluation = EvaluationSample(testItems: test, rounds: configuration.schedule.rounds.count)
         records = try store.annotations()
         log = LabelLog(records)
         for r in try store.rounds() {
@@ -233,11 +236,17 @@ public actor RoundEngine {
     }
 
     private func isComplete(_ r: Int) -> Bool {
-        (queues[r] ?? []).allSatisfy { log.current($0.itemID) != nil }
+        (queues[r] ?? []).allSatisfy { log.current($0.itemID) != nil } && evaluation.pending(byRound: r, log).isEmpty
     }
 
     func queueSizes(_ r: Int) -> QueueSizes {
-        QueueSizes(round: r, expert: pending(r, .human).count, llm: pending(r, .llm).count)
+        QueueSizes(round: r, expert: expertPending(r).count, llm: pending(r, .llm).count)
+    }
+
+    /// Items of round `r` waiting for the expert: its expert queue and the evaluation items
+    /// due by round `r`, interleaved.
+    func expertPending(_ r: Int) -> [Int64] {
+        EvaluationSample.interleave(query: pending(r, .human).map(\.itemID), evaluation: evaluation.pending(byRound: r, log))
     }
 
     func append(_ annotation: NewAnnotation) throws {
@@ -266,12 +275,13 @@ public actor RoundEngine {
         eventSink.yield(.training(round: r))
         let through = record.trainedThrough ?? (records.last?.id ?? 0)
         let (data, prefix) = trainingSet(through: through, round: r)
-        let test = vectors.rows(testIDs.map { vectorRow[$0]! })
+        let scored = evaluation.scored(testIDs: testIDs, items: items, log: prefix, classIndex: classIndex)
+        let test = vectors.rows(scored.ids.map { vectorRow[$0]! })
         let classifier = try await Self.fit(configuration.makeClassifier(configuration.labels.count, vectors.cols), data)
         let predicted = await Self.predict(classifier, test)
         try Task.checkCancellation()
         models[r] = classifier
-        let gold = testIDs.map { classIndex[items[$0]!.gold!]! }
+        let gold = scored.gold
         let reviewed = prefix.reviewedLLMLabels()
         let metrics = RoundMetrics(
             round: r,
@@ -293,15 +303,8 @@ public actor RoundEngine {
     /// labeling later rounds; their labels belong to those rounds' classifiers), in item order.
     private func trainingSet(through: Int64, round: Int) -> (TrainingSet, LabelLog) {
         let prefix = LabelLog(records.prefix { $0.id <= through }.filter { $0.annotation.round <= round })
-        var rows = [Int](), labels = [Int](), fidelities = [Fidelity]()
-        for id in prefix.labeledItems where items[id]?.split == .pool {
-            guard let record = prefix.current(id), let f = record.annotation.source.fidelity,
-                  let label = record.annotation.label, let c = classIndex[label] else { continue }
-            rows.append(vectorRow[id]!)
-            labels.append(c)
-            fidelities.append(f)
-        }
-        return (TrainingSet(features: vectors.rows(rows), labels: labels, fidelities: fidelities), prefix)
+        let data = TrainingSet.labelsInForce(prefix, items: items, classIndex: classIndex, vectorRow: vectorRow, vectors: vectors)
+        return (data, prefix)
     }
 
     // MARK: - Work off the actor
@@ -339,7 +342,7 @@ public actor RoundEngine {
     /// The round the expert is working on: the earliest open round with expert items
     /// waiting, else the latest open round.
     private var expertRound: Int? {
-        openRounds.first { !pending($0, .human).isEmpty } ?? labelingRound
+        openRounds.first { !expertPending($0).isEmpty } ?? labelingRound
     }
 
     /// The next item waiting for the expert (earliest open round first, highest ranked first
@@ -347,13 +350,15 @@ public actor RoundEngine {
     /// - Parameter skipped: items the expert passed over, in the order skipped: they come
     ///   after every other waiting item, in that order.
     public func nextExpertItem(neighbours k: Int = 5, skipped: [Int64] = []) -> ExpertTask? {
-        let waiting = openRounds.flatMap { pending($0, .human) }
+        var seen = Set<Int64>()
+        let waiting = openRounds.flatMap { r in expertPending(r).map { (round: r, id: $0) } }.filter { seen.insert($0.id).inserted }
         let passedOver = Set(skipped)
-        let next = waiting.first { !passedOver.contains($0.itemID) }
-            ?? skipped.lazy.compactMap { id in waiting.first { $0.itemID == id } }.first
-        guard let entry = next, let item = items[entry.itemID] else { return nil }
-        return ExpertTask(itemID: item.id, text: item.text, round: entry.round, rank: entry.rank,
-                          neighbours: neighbours(of: item.id, k: k))
+        let next = waiting.first { !passedOver.contains($0.id) }
+            ?? skipped.lazy.compactMap { id in waiting.first { $0.id == id } }.first
+        guard let next, let item = items[next.id] else { return nil }
+        let entry = queues[next.round]?.first { $0.itemID == next.id }
+        return ExpertTask(itemID: item.id, text: item.text, round: next.round, rank: entry?.rank ?? -1,
+                          neighbours: neighbours(of: item.id, k: k), purpose: entry == nil ? .evaluation : .query)
     }
 
     /// The latest classifier's most probable label for an item and its probability
@@ -366,6 +371,9 @@ public actor RoundEngine {
         return (configuration.labels[best], Double(p[0, best]))
     }
 
+    /// Whether an item belongs to the evaluation sample (its label measures F1 only).
+    public func isEvaluationItem(_ itemID: Int64) -> Bool { evaluation.contains(itemID) }
+
     /// Unlabeled items left in the queues of the round the expert is working on (nil when no
     /// round is open).
     public func currentQueueSizes() -> QueueSizes? { expertRound.map(queueSizes) }
@@ -376,7 +384,7 @@ public actor RoundEngine {
         EngineProgress(
             rounds: openRounds.map { r in
                 EngineProgress.Round(
-                    round: r, expertWaiting: pending(r, .human).count, expertTotal: rounds[r]?.human ?? 0,
+                    round: r, expertWaiting: expertPending(r).count, expertTotal: rounds[r]?.human ?? 0,
                     llmWaiting: pending(r, .llm).count, llmTotal: rounds[r]?.llm ?? 0,
                     llmInFlight: llm.inFlight.values.filter { $0 == r }.count,
                     training: rounds[r]?.status == .training)
@@ -421,6 +429,7 @@ public actor RoundEngine {
         guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
         guard let r = openRounds.first(where: { r in
             queues[r]?.contains { $0.itemID == itemID && $0.fidelity == .human } == true
+                || evaluation.due(byRound: r).contains(itemID)
         }) else { throw EngineError.notInExpertQueue(itemID: itemID) }
         guard log.current(itemID) == nil else { throw EngineError.alreadyLabeled(itemID: itemID) }
         try append(NewAnnotation(itemID: itemID, round: r, label: label, source: .human))

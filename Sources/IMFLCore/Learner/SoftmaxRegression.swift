@@ -72,6 +72,23 @@ public struct SoftmaxRegression: Classifier {
         self.configuration = configuration
     }
 
+    /// A fitted model from its parts, as `ExportedModel` stores them, so that an exported
+    /// model predicts exactly as the session's did.
+    /// - Parameters:
+    ///   - weights: d × C, row-major.
+    ///   - bias: C values.
+    public init(weights: Matrix, bias: [Double], temperature: Double, configuration: Configuration = Configuration()) {
+        precondition(bias.count == weights.cols, "\(bias.count) biases for \(weights.cols) classes")
+        self.init(classes: weights.cols, dimension: weights.rows, configuration: configuration)
+        parameters = weights.values.map(Double.init) + bias
+        self.temperature = temperature
+    }
+
+    /// W (d × C) and b of the fitted model; nil before the first fit.
+    public var weightsAndBias: (weights: Matrix, bias: [Double])? {
+        parameters.isEmpty ? nil : SoftmaxObjective.unpack(parameters, features: dimension, classes: classCount)
+    }
+
     public mutating func fit(_ data: TrainingSet) throws {
         try validate(data)
         temperature = 1

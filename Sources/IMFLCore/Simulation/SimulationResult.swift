@@ -25,18 +25,21 @@ public struct SimulationRound: Sendable, Hashable, Codable {
     /// Wall time of the round (selection, labeling, training); for a resumed round, only the
     /// part after the restart.
     public var seconds: Double
+    /// The 95 % bootstrap interval of `macroF1` over the test items (nil in results written
+    /// before it was recorded).
+    public var macroF1Interval: F1Interval? = nil
     /// Seconds the simulated expert had no item to label before one of this round's items
     /// came (waiting after the expert's last label of the session does not count); nil in
     /// results written before it was measured.
-    public var expertIdleSeconds: Double?
+    public var expertIdleSeconds: Double? = nil
     /// Seconds with at least one LLM call for this round's items in flight.
-    public var llmWallSeconds: Double?
+    public var llmWallSeconds: Double? = nil
 
     /// Column names of the CSV file, in order.
     public static let csvHeader = [
         "arm", "seed", "round", "human_labels", "llm_labels", "labels", "macro_f1", "accuracy",
         "llm_accuracy", "expert_accuracy", "llm_calls", "cache_hits", "prompt_tokens", "completion_tokens", "seconds",
-        "expert_idle_s", "llm_wall_s",
+        "macro_f1_low", "macro_f1_high", "expert_idle_s", "llm_wall_s",
     ]
 
     public var csvFields: [String] {
@@ -44,7 +47,7 @@ public struct SimulationRound: Sendable, Hashable, Codable {
         return [
             arm, "\(seed)", "\(round)", "\(humanLabels)", "\(llmLabels)", "\(labels)", f(macroF1), f(accuracy),
             f(llmAccuracy), f(expertAccuracy), "\(llmCalls)", "\(cacheHits)", "\(promptTokens)",
-            "\(completionTokens)", String(format: "%.1f", seconds),
+            "\(completionTokens)", String(format: "%.1f", seconds), f(macroF1Interval?.lower), f(macroF1Interval?.upper),
             expertIdleSeconds.map { String(format: "%.1f", $0) } ?? "", llmWallSeconds.map { String(format: "%.1f", $0) } ?? "",
         ]
     }

@@ -316,6 +316,7 @@ public struct SimulationRunner: Sendable {
                 llmAccuracy: agreement(.llm, through: m.round), expertAccuracy: agreement(.human, through: m.round),
                 llmCalls: calls.calls, cacheHits: calls.cacheHits, promptTokens: calls.promptTokens,
                 completionTokens: calls.completionTokens, seconds: timings.seconds[m.round] ?? 0,
+                macroF1Interval: m.evaluation.confusion.macroF1Interval(),
                 expertIdleSeconds: timings.expertIdle[m.round] ?? 0, llmWallSeconds: timings.llmWall[m.round] ?? 0)
         }
         return SimulationRunResult(arm: arm, seed: seed, poolSize: poolSize, testSize: testSize, rounds: rounds)

@@ -72,6 +72,7 @@ extension SessionConfig {
         if let url = llm.baseURL, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw fail("llm.base_url must be an http(s) URL, got \"\(url)\"")
         }
+        if evaluation.sample < 1 { throw fail("evaluation.sample must be at least 1, got \(evaluation.sample)") }
     }
 
     private static func describe(_ error: DecodingError, in table: TOMLTable) -> String {
@@ -184,6 +185,9 @@ extension SessionConfig {
             "max_attempts = \(llm.maxAttempts)",
             "prompt_price_per_1k = \(llm.promptPricePer1K)",
             "completion_price_per_1k = \(llm.completionPricePer1K)",
+            "",
+            "[evaluation]",
+            "sample = \(evaluation.sample)".commented("without --test: pool items held out for F1"),
             "",
             "[ui]",
             "theme = \(s(ui.theme))",

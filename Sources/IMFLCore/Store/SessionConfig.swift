@@ -91,6 +91,14 @@ public struct SessionConfig: Sendable, Equatable, Codable {
         public init() {}
     }
 
+    /// How F1 is measured when the session has no test file.
+    public struct Evaluation: Sendable, Equatable, Codable {
+        /// Pool items `imfl init` holds out, at random, for the expert to label for F1 only.
+        public var sample: Int = EvaluationSample.defaultSize
+
+        public init() {}
+    }
+
     /// The terminal UI.
     public struct UI: Sendable, Equatable, Codable {
         public var theme: String = "default"
@@ -107,6 +115,7 @@ public struct SessionConfig: Sendable, Equatable, Codable {
     public var embedder = Embedder()
     /// The low-fidelity annotator (`[llm]`): endpoint, model, constraint, retries, prices.
     public var llm = LLMSettings()
+    public var evaluation = Evaluation()
     public var ui = UI()
 
     public init(task: Task) {
@@ -125,6 +134,7 @@ extension SessionConfig {
         retrieval = try c.decodeIfPresent(Retrieval.self, forKey: .retrieval) ?? Retrieval()
         embedder = try c.decodeIfPresent(Embedder.self, forKey: .embedder) ?? Embedder()
         llm = try c.decodeIfPresent(LLMSettings.self, forKey: .llm) ?? LLMSettings()
+        evaluation = try c.decodeIfPresent(Evaluation.self, forKey: .evaluation) ?? Evaluation()
         ui = try c.decodeIfPresent(UI.self, forKey: .ui) ?? UI()
     }
 }
@@ -184,6 +194,13 @@ extension SessionConfig.Embedder {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         model = try c.decodeIfPresent(String.self, forKey: .model) ?? Self().model
         path = try c.decodeIfPresent(String.self, forKey: .path)
+    }
+}
+
+extension SessionConfig.Evaluation {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        sample = try c.decodeIfPresent(Int.self, forKey: .sample) ?? Self().sample
     }
 }
 

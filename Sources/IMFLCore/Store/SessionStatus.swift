@@ -28,6 +28,11 @@ public struct SessionStatus: Sendable, Equatable {
     public var humanCost: Double
     /// Latest macro-F1 on the test split, if a round has been evaluated.
     public var latestMacroF1: Double?
+    /// Its 95 % bootstrap interval and the number of items it was measured on.
+    public var latestInterval: F1Interval?
+    public var latestEvaluated: Int = 0
+    /// What F1 is measured on, in words (`Session.evaluationDescription`).
+    public var evaluatedOn: String = ""
 
     /// Computes the status of an open session.
     public static func compute(_ session: Session) throws -> SessionStatus {
@@ -65,6 +70,9 @@ public struct SessionStatus: Sendable, Equatable {
             completionTokens: calls.completionTokens,
             llmCost: calls.cost,
             humanCost: Double(humanUsed) * config.budget.humanLabelCost,
-            latestMacroF1: latest?.evaluation.macroF1)
+            latestMacroF1: latest?.evaluation.macroF1,
+            latestInterval: latest?.evaluation.confusion.macroF1Interval(),
+            latestEvaluated: latest?.evaluation.confusion.total ?? 0,
+            evaluatedOn: try session.evaluationDescription())
     }
 }

@@ -207,11 +207,7 @@ public actor EngineBackend: LabelingBackend {
         let expertLabels = current.values.filter { $0.source == .human || $0.source == .override }.count
         return DashboardSnapshot(
             labels: session.config.task.labels,
-            rounds: metrics.map { m in
-                RoundReport(
-                    round: m.round, macroF1: m.evaluation.macroF1, accuracy: m.evaluation.accuracy,
-                    perClassF1: Dictionary(uniqueKeysWithValues: zip(session.config.task.labels, m.evaluation.perClass.map(\.f1))))
-            },
+            rounds: metrics.map { RoundReport($0, labels: session.config.task.labels) },
             schedule: schedule.rounds.map { b in
                 ScheduleEntry(round: b.round, expertPlanned: b.human, expertUsed: used[b.round]?.human ?? 0,
                               llmPlanned: b.llm, llmUsed: used[b.round]?.llm ?? 0)
@@ -241,14 +237,15 @@ public actor EngineBackend: LabelingBackend {
         return ExpertItem(
             itemID: task.itemID, text: task.text, round: task.round, prediction: prediction,
             neighbours: task.neighbours.map(Self.neighbour), note: note,
-            remainingInRound: await engine.currentQueueSizes()?.expert ?? 0)
+            remainingInRound: await engine.currentQueueSizes()?.expert ?? 0, isEvaluation: task.purpose == .evaluation)
     }
 
     private func expertItem(_ itemID: Int64) async throws -> ExpertItem? {
         guard let item = try session.database.items(ids: [itemID]).first else { return nil }
         let round = await engine.currentQueueSizes()?.round ?? 0
         let task = ExpertTask(itemID: itemID, text: item.text, round: round, rank: 0,
-                              neighbours: await engine.neighbours(of: itemID, k: k))
+                              neighbours: await engine.neighbours(of: itemID, k: k),
+                              purpose: await engine.isEvaluationItem(itemID) ? .evaluation : .query)
         return await expertItem(task)
     }
 
@@ -380,13 +377,21 @@ public actor EngineBackend: LabelingBackend {
         case .roundFinished(let m):
             let p = TaskProgress(done: 1, total: 1)
             progress[.retraining] = p
-            let report = RoundReport(
-                round: m.round, macroF1: m.evaluation.macroF1, accuracy: m.evaluation.accuracy,
-                perClassF1: Dictionary(uniqueKeysWithValues: zip(session.config.task.labels, m.evaluation.perClass.map(\.f1))))
+            let report = RoundReport(m, labels: session.config.task.labels)
             return [.progress(.retraining, p), .roundFinished(report), .reviewChanged,
                     .notice(String(format: "Round %d done: macro-F1 %.1f", m.round, m.evaluation.macroF1 * 100))]
         case .finished:
             return [.notice("Session finished: every round is labeled and trained. Export with `imfl export`.")]
         }
+    }
+}
+
+extension RoundReport {
+    /// The dashboard's view of a round's metrics, with macro-F1's bootstrap interval.
+    init(_ m: RoundMetrics, labels: [String]) {
+        self.init(
+            round: m.round, macroF1: m.evaluation.macroF1, accuracy: m.evaluation.accuracy,
+            perClassF1: Dictionary(uniqueKeysWithValues: zip(labels, m.evaluation.perClass.map(\.f1))),
+            interval: m.evaluation.confusion.macroF1Interval(), evaluated: m.evaluation.confusion.total)
     }
 }

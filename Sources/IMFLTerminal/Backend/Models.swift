@@ -64,16 +64,20 @@ public struct ExpertItem: Sendable, Equatable, Codable {
     public var note: String?
     /// Items still waiting for the expert in this round, this one included.
     public var remainingInRound: Int
+    /// An item of the evaluation sample: its label measures F1 and never trains the model, so
+    /// the model's prediction is not shown (the label must not lean on what it measures).
+    public var isEvaluation: Bool
 
     public init(itemID: Int64, text: String, round: Int, prediction: Prediction?, neighbours: [Neighbour],
-                note: String? = nil, remainingInRound: Int) {
+                note: String? = nil, remainingInRound: Int, isEvaluation: Bool = false) {
         self.itemID = itemID
         self.text = text
         self.round = round
-        self.prediction = prediction
+        self.prediction = isEvaluation ? nil : prediction
         self.neighbours = neighbours
         self.note = note
         self.remainingInRound = remainingInRound
+        self.isEvaluation = isEvaluation
     }
 }
 
@@ -196,12 +200,19 @@ public struct RoundReport: Sendable, Equatable, Codable {
     public var accuracy: Double
     /// F1 per label, in label-set order.
     public var perClassF1: [String: Double]
+    /// The 95 % bootstrap interval of `macroF1`, when known.
+    public var interval: F1Interval?
+    /// Items macro-F1 was measured on (test items, or evaluation-sample items labeled so far).
+    public var evaluated: Int?
 
-    public init(round: Int, macroF1: Double, accuracy: Double, perClassF1: [String: Double]) {
+    public init(round: Int, macroF1: Double, accuracy: Double, perClassF1: [String: Double],
+                interval: F1Interval? = nil, evaluated: Int? = nil) {
         self.round = round
         self.macroF1 = macroF1
         self.accuracy = accuracy
         self.perClassF1 = perClassF1
+        self.interval = interval
+        self.evaluated = evaluated
     }
 }
 

@@ -1,5 +1,8 @@
-/// The dashboard: macro-F1 by round and per-class F1, budget gauges, the schedule with the
-/// current round marked, LLM-vs-expert agreement, background progress and the LLM's state.
+import IMFLCore
+
+/// The dashboard: macro-F1 by round with the last round's interval and a stopping hint,
+/// per-class F1, budget gauges, the schedule with the current round marked, LLM-vs-expert
+/// agreement, background progress and the LLM's state.
 public enum DashboardScreen {
     public static func render(_ state: AppState, into buffer: inout Buffer, area: Rect) {
         guard let d = state.dashboard else {
@@ -19,16 +22,35 @@ public enum DashboardScreen {
     }
 
     static func renderScores(_ d: DashboardSnapshot, _ state: AppState, into buffer: inout Buffer, area: Rect) {
-        let parts = area.split(.vertical, [.percentage(55), .length(1), .fill])
+        let parts = area.split(.vertical, [.percentage(55), .length(2), .fill])
         let bars = d.rounds.map { (label: "r\($0.round)", value: $0.macroF1) }
         BarChart(title: "Macro-F1 by round", bars: bars, highlight: bars.isEmpty ? nil : bars.count - 1)
             .render(into: &buffer, area: parts[0])
         guard let last = d.rounds.last else { return }
+        renderGain(d, last, into: &buffer, area: parts[1])
         let rows = d.labels.enumerated().map { i, l in
             (label: l, value: last.perClassF1[l] ?? 0, style: Style(Role.forLabel(index: i)))
         }
         HorizontalBars(title: "F1 per class, round \(last.round) · accuracy \(formatFixed(last.accuracy, 2))", rows: rows)
             .render(into: &buffer, area: parts[2])
+    }
+
+    /// The last round's F1 with its 95 % interval, and whether the last rounds' gain is beyond
+    /// the noise (`StoppingHint`).
+    static func renderGain(_ d: DashboardSnapshot, _ last: RoundReport, into buffer: inout Buffer, area: Rect) {
+        guard area.height >= 1 else { return }
+        var text = "r\(last.round) F1 " + formatFixed(last.macroF1 * 100, 1)
+        if let interval = last.interval { text += " 95% " + interval.percentText }
+        if let n = last.evaluated { text += " on \(n) items" }
+        buffer.put(text, x: area.x, y: area.y, style: .text, maxX: area.right)
+        guard area.height >= 2 else { return }
+        let hint = StoppingHint(f1: d.rounds.map(\.macroF1), intervals: d.rounds.map(\.interval))
+        let style: Style = switch hint.verdict {
+        case .plateau: Style(.warning)
+        case .declining: Style(.error)
+        default: .dim
+        }
+        buffer.put(hint.message, x: area.x, y: area.y + 1, style: style, maxX: area.right)
     }
 
     static func renderBudget(_ d: DashboardSnapshot, into buffer: inout Buffer, area: Rect) {

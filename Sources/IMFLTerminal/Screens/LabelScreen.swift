@@ -67,6 +67,9 @@ public enum LabelScreen {
         let noteRows = item.note == nil ? 0 : 1
         let textArea = Rect(x: l.text.x, y: l.text.y, width: l.text.width, height: l.text.height - noteRows)
         var x = buffer.put("Item \(item.itemID)", x: l.header.x, y: l.header.y, style: Style(.title, .bold), maxX: l.header.right)
+        if item.isEvaluation {
+            x = buffer.put(" · evaluation item", x: x, y: l.header.y, style: Style(.accent, .bold), maxX: l.header.right)
+        }
         x = buffer.put(" · round \(item.round) · \(item.remainingInRound) left in round", x: x, y: l.header.y, style: .dim, maxX: l.header.right)
         if let page = textLines.pageIndicator(height: textArea.height) {
             putRight(page + " PgUp/PgDn", into: &buffer, area: Rect(x: x + 1, y: l.header.y, width: l.header.right - x - 1, height: 1), style: Style(.accent))
@@ -82,7 +85,9 @@ public enum LabelScreen {
     static func renderInfo(_ state: AppState, _ item: ExpertItem, into buffer: inout Buffer, area: Rect) {
         guard area.height >= 1 else { return }
         var x = buffer.put("Model: ", x: area.x, y: area.y, style: .dim, maxX: area.right)
-        if let p = item.prediction {
+        if item.isEvaluation {
+            buffer.put("hidden: this item measures F1 and never trains the model", x: x, y: area.y, style: .dim, maxX: area.right)
+        } else if let p = item.prediction {
             let idx = state.labels.firstIndex(of: p.label) ?? 0
             x = buffer.put(p.label, x: x, y: area.y, style: Style(Role.forLabel(index: idx), .bold), maxX: area.right)
             buffer.put(" (confidence \(formatFixed(p.confidence, 2)))", x: x, y: area.y, style: .text, maxX: area.right)

@@ -59,7 +59,7 @@ struct BenchEmbed: AsyncParsableCommand {
     }
 
     private func encoder() throws {
-        let file = sentences.map { URL(fileURLWithPath: $0) } ?? defaultSentenceFile()
+        let file = sentences.map { URL(fileURLWithPath: $0) } ?? EmbeddingBenchmark.defaultSentenceFile()
         let (texts, source) = try EmbeddingBenchmark.sentences(count: count, from: file)
         if let saveSentences {
             let records = texts.enumerated().map { EmbeddingJSONL.Record(id: .integer($0.offset), text: $0.element) }
@@ -74,11 +74,5 @@ struct BenchEmbed: AsyncParsableCommand {
         }
         let reports = try EmbeddingBenchmark.throughput(embedder, texts: texts, runs: runs, threadings: threadings)
         for report in reports { print(report.line) }
-    }
-
-    /// `$IMFL_SHARED/data/fpb_50agree/pool.jsonl`, else `../shared/…` from the current directory.
-    private func defaultSentenceFile() -> URL? {
-        let shared = ProcessInfo.processInfo.environment["IMFL_SHARED"] ?? "../shared"
-        return URL(fileURLWithPath: shared + "/data/fpb_50agree/pool.jsonl")
     }
 }

@@ -2,10 +2,10 @@ import ArgumentParser
 import Foundation
 import IMFLCore
 
-/// `imfl init`: creates a session folder from a pool file and a test file.
+/// `imfl init`: creates a session folder from a pool file and, optionally, a test file.
 struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Create a session from a pool file and a labeled test file (JSONL or CSV).",
+        abstract: "Create a session from a pool file and, optionally, a labeled test file (JSONL or CSV).",
         discussion: """
             JSONL lines are {"id", "text", "label"} objects (id and label optional in the pool). \
             CSV files need a header row. Nothing is created when a file has a problem: every \
@@ -18,10 +18,13 @@ struct Init: AsyncParsableCommand {
     @Option(help: "The unlabeled pool (JSONL or CSV).")
     var pool: String
 
-    @Option(help: "The labeled test split used for F1 (JSONL or CSV).")
-    var test: String
+    @Option(help: "The labeled test split used for F1 (JSONL or CSV). Without it, imfl holds out a random evaluation sample of the pool that the expert labels during the session.")
+    var test: String?
 
-    @Option(help: "The label set, comma-separated, in key order (default: the test file's labels, sorted).")
+    @Option(help: "Without --test: pool items held out at random for the evaluation sample.")
+    var evaluationSample = EvaluationSample.defaultSize
+
+    @Option(help: "The label set, comma-separated, in key order (default: the test file's labels, sorted; without --test, the pool's).")
     var labels: String?
 
     @Option(help: "Read the files as jsonl or csv (default: from the file extension).")
@@ -67,6 +70,9 @@ struct Init: AsyncParsableCommand {
         if let labels, labels.split(separator: ",").count < 2 {
             throw ValidationError("--labels needs at least 2 labels, comma-separated")
         }
+        if test == nil, evaluationSample < 1 {
+            throw ValidationError("--evaluation-sample must be at least 1, got \(evaluationSample)")
+        }
     }
 
     func run() async throws {
@@ -74,9 +80,15 @@ struct Init: AsyncParsableCommand {
         let source = DatasetSource(
             poolPath: pool, testPath: test, format: format?.format,
             columns: CSVColumns(id: idColumn, text: textColumn, label: labelColumn))
-        let dataset: DatasetImport
+        var dataset: DatasetImport
         do {
             dataset = try DatasetImport.load(source, labels: labelList)
+            if test == nil {
+                guard dataset.pool.count >= 2 * evaluationSample else {
+                    throw DatasetError(pool, "the pool has \(dataset.pool.count) items, too few to hold out an evaluation sample of \(evaluationSample) and label the rest; give a test file with --test or a smaller --evaluation-sample")
+                }
+                dataset = dataset.holdingOutEvaluationSample(size: evaluationSample, seed: UInt64(SessionConfig.Query().seed))
+            }
         } catch let error as DatasetError {
             printError("imfl init: refused, nothing was created:\n\(error)")
             throw ExitCode(65)
@@ -89,6 +101,7 @@ struct Init: AsyncParsableCommand {
         config.budget.total = budget
         config.budget.humanShare = humanShare
         config.budget.rounds = rounds
+        config.evaluation.sample = evaluationSample
         switch llm {
         case "local": break
         case "off": config.llm.enabled = false
@@ -125,7 +138,8 @@ struct Init: AsyncParsableCommand {
         let path = try Session.create(at: folder, config: config, dataset: dataset, files: files) { done, total in
             bar.update(done, of: total)
         }
-        print("created \(path): \(dataset.pool.count) pool items, \(dataset.test.count) test items, \(dataset.labels.count) labels (\(dataset.labels.joined(separator: ", ")))")
+        let evaluatedOn = test == nil ? "an evaluation sample of \(dataset.test.count) pool items for the expert to label" : "\(dataset.test.count) test items"
+        print("created \(path): \(dataset.pool.count) pool items, \(evaluatedOn), \(dataset.labels.count) labels (\(dataset.labels.joined(separator: ", ")))")
         if config.llm.baseURL != nil, !noLLMCheck {
             print("checking the LLM endpoint (skip with --no-llm-check; run again with `imfl llm test \(path)`):")
             let report = try await LLM.Test.check(config, guidelines: files["guidelines.md"].flatMap { String(data: $0, encoding: .utf8) },

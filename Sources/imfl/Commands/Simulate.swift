@@ -267,7 +267,7 @@ final class SimulationDisplay: @unchecked Sendable {
         case let .runFinished(result, earlier):
             lock.lock()
             defer { lock.unlock() }
-            let f1 = result.final.map { String(format: "%.1f", $0.macroF1 * 100) } ?? "–"
+            let f1 = result.final.map { String(format: "%.1f", $0.macroF1 * 100) + ($0.macroF1Interval.map { " 95% " + $0.percentText } ?? "") } ?? "–"
             let llm = result.final?.llmAccuracy.map { String(format: ", LLM labels %.1f%% right", $0 * 100) } ?? ""
             if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             printError("\(result.arm.name) seed \(result.seed): macro-F1 \(f1)\(llm)\(earlier ? " (finished earlier)" : "")")

@@ -20,7 +20,7 @@ struct Status: AsyncParsableCommand {
     static func render(_ s: SessionStatus, name: String) -> String {
         var lines = [String]()
         lines.append("session \(name)")
-        lines.append("  items     \(s.poolItems) pool, \(s.testItems) test")
+        lines.append("  items     \(s.poolItems) pool; F1 on \(s.evaluatedOn)")
         lines.append("  labels    \(s.labels.count): \(s.labels.joined(separator: ", "))")
         lines.append("  rounds    \(s.roundsDone) of \(s.roundsPlanned) done")
         lines.append("  budget    expert \(s.humanUsed)/\(s.humanBudget), LLM \(s.llmUsed)/\(s.llmBudget)")
@@ -37,7 +37,10 @@ struct Status: AsyncParsableCommand {
         }
         lines.append("  LLM       \(s.llmCalls) calls, \(s.llmErrors) errors, \(s.llmCacheHits) from cache, \(s.promptTokens) prompt + \(s.completionTokens) completion tokens, cost \(String(format: "%.4f", s.llmCost))")
         lines.append("  expert    cost \(String(format: "%.2f", s.humanCost))")
-        if let f1 = s.latestMacroF1 { lines.append("  macro-F1  \(String(format: "%.2f", f1 * 100)) (latest round)") }
+        if let f1 = s.latestMacroF1 {
+            let interval = s.latestInterval.map { " 95% " + $0.percentText } ?? ""
+            lines.append("  macro-F1  \(String(format: "%.2f", f1 * 100))\(interval) on \(s.latestEvaluated) items (latest round)")
+        }
         return lines.joined(separator: "\n")
     }
 }

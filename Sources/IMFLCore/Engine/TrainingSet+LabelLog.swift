@@ -1,0 +1,25 @@
+import IMFLNumerics
+
+extension TrainingSet {
+    /// What the classifier is trained on: every pool label in force in `log`, in item order,
+    /// with the fidelity of its source. Items outside the pool (the test file, or the
+    /// evaluation sample held out of the pool) never train it. The round engine and
+    /// `SessionModel` both build their training sets here, so an exported model is the one
+    /// the session trained.
+    /// - Parameters:
+    ///   - vectorRow: the row of each item's vector in `vectors`.
+    static func labelsInForce(
+        _ log: LabelLog, items: [Int64: EngineItem], classIndex: [String: Int],
+        vectorRow: [Int64: Int], vectors: Matrix
+    ) -> TrainingSet {
+        var rows = [Int](), labels = [Int](), fidelities = [Fidelity]()
+        for id in log.labeledItems where items[id]?.split == .pool {
+            guard let record = log.current(id), let f = record.annotation.source.fidelity,
+                  let label = record.annotation.label, let c = classIndex[label], let row = vectorRow[id] else { continue }
+            rows.append(row)
+            labels.append(c)
+            fidelities.append(f)
+        }
+        return TrainingSet(features: vectors.rows(rows), labels: labels, fidelities: fidelities)
+    }
+}
