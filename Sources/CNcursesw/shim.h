@@ -36,7 +36,6 @@ static inline int imfl_put_wch(int y, int x, wchar_t ch, attr_t attrs, short pai
     setcchar(&cc, wstr, attrs, pair, NULL);
     return mvadd_wch(y, x, &cc);
 }
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <langinfo.h>
@@ -82,22 +81,4 @@ static inline int imfl_codeset_is_utf8(void) {
     return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 }
 
-/// The last of SIGINT, SIGTERM or SIGHUP received, for the UI loop to restore the terminal and
-/// stop. The handler only stores the number; all curses calls stay on the main thread.
-static volatile sig_atomic_t imfl_signal_received = 0;
-static void imfl_on_signal(int sig) { imfl_signal_received = sig; }
-static inline void imfl_install_signal_handlers(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = imfl_on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-}
-static inline int imfl_take_signal(void) {
-    int s = imfl_signal_received;
-    imfl_signal_received = 0;
-    return s;
-}
 #endif

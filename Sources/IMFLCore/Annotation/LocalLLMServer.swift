@@ -152,11 +152,19 @@ public struct LocalLLMServer: Sendable {
             throw LocalLLMServerError.cannotLaunch("\(configuration.python.path): \(error.localizedDescription)")
         }
         try? log.close()
-        let port = try await waitForPort(process)
-        let state = State(
-            pid: process.processIdentifier, port: port, model: configuration.model.lastPathComponent, startedAt: Date())
-        try JSONEncoder().encode(state).write(to: configuration.stateFile, options: .atomic)
-        return try await waitUntilHealthy(state, process: process)
+        do {
+            let port = try await waitForPort(process)
+            let state = State(
+                pid: process.processIdentifier, port: port, model: configuration.model.lastPathComponent, startedAt: Date())
+            try JSONEncoder().encode(state).write(to: configuration.stateFile, options: .atomic)
+            return try await waitUntilHealthy(state, process: process)
+        } catch {
+            // Cancelled (the command is stopping) or failed: a server left loading in its own
+            // session would outlive imfl and hold a core and the model's memory.
+            if process.isRunning { process.terminate() }
+            try? FileManager.default.removeItem(at: configuration.stateFile)
+            throw error
+        }
     }
 
     /// Stops the server: SIGTERM, then SIGKILL after `grace`. Returns false when none was running.

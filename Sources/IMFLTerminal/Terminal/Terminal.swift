@@ -60,7 +60,6 @@ public final class Terminal {
             throw TerminalError("curses could not start on TERM=\(term)")
         }
         self.screen = screen
-        imfl_install_signal_handlers()
         cbreak()
         noecho()
         nonl()
@@ -88,15 +87,20 @@ public final class Terminal {
         screen = nil
     }
 
-    /// The signal (SIGINT, SIGTERM, SIGHUP) received since the last call, or 0.
-    public func takeSignal() -> Int32 { imfl_take_signal() }
+    /// True once the terminal has gone away (the window or SSH connection was closed): curses
+    /// reads end-of-file, or an error, at once on every call, so waiting for keys would spin.
+    public private(set) var inputClosed = false
 
-    /// Waits up to `timeoutMs` for a key. A resize comes back as `.resize`.
+    /// Waits up to `timeoutMs` for a key. A resize comes back as `.resize`. Returns nil on a
+    /// timeout, and also when input has ended, which sets `inputClosed`.
     public func readInput(timeoutMs: Int32) -> Msg? {
         imfl_timeout(timeoutMs)
         var code: UInt32 = 0
         let r = imfl_get_wch(&code)
-        if r == imfl_err() { return nil }
+        if r == imfl_err() {
+            if Self.standardInputHungUp() { inputClosed = true }
+            return nil
+        }
         if r == imfl_key_code_yes() {
             let c = Int32(bitPattern: code)
             if c == imfl_key_resize() {
@@ -115,6 +119,16 @@ public final class Terminal {
         switch c {
         case KEY_UP: .up
         case KEY_DOWN: .down
+    /// Whether standard input reports a hang-up or an error: a pseudo-terminal whose other
+    /// end was closed (tmux kill-session, a dropped SSH link) or a hung-up tty. A timeout on a
+    /// live terminal reports neither.
+    nonisolated static func standardInputHungUp() -> Bool {
+        var fd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        let r = poll(&fd, 1, 0)
+        if r < 0 { return errno != EINTR && errno != EAGAIN }
+        return fd.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
+    }
+
         case KEY_LEFT: .left
         case KEY_RIGHT: .right
         case KEY_HOME: .home

@@ -91,6 +91,10 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Folder with model.safetensors and vocab.txt (default: IMFL_MINILM_DIR, imfl's venv).")
     var model: String?
 
+    /// How long the runs may take to notice cancellation after a stop signal before imfl
+    /// exits anyway (an embedding batch or a retraining step does not check for it).
+    static let stopGrace = Duration.seconds(1)
+
     func validate() throws {
         if !listArms {
             guard out != nil else { throw ValidationError("--out is required: the folder for the results") }
@@ -160,16 +164,12 @@ struct Simulate: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         let server = LocalLLMServer()
-        var startedServer = false
+        var ownsServer = false
         if !reportOnly, arms.contains(where: \.usesLLM), settings.usesLocalServer {
             guard server.isInstalled else {
                 throw ValidationError("the local LLM is not installed; run scripts/install-llm (or pass --llm URL)")
             }
-            if case .running = await server.status() {} else {
-                printError("starting the local LLM server …")
-                _ = try await server.start()
-                startedServer = true
-            }
+            if case .running = await server.status() {} else { ownsServer = true }
         }
         let runner = SimulationRunner(plan: plan, embedder: embedder) { session, cache in
             let annotator = SessionAnnotator(config: session.config, guidelines: nil, database: session.database, cache: cache)
@@ -177,22 +177,50 @@ struct Simulate: AsyncParsableCommand {
         }
         let display = SimulationDisplay()
         let results: [SimulationRunResult]
-        do {
-            results = try await runner.run { display.show($0) }
-        } catch {
+        switch outcome {
+        case .success(let r):
+            results = r
+        case .failure(let error):
             display.finish()
-            if startedServer { _ = try? await server.stop() }
+        let startServer = ownsServer
+            if let signal = signals.received { throw ExitCode(128 + signal) }
             if error is CancellationError { throw ExitCode(130) }
             printError("imfl simulate: \(error)")
             throw ExitCode.failure
         }
+        let work = Task { () -> Result<[SimulationRunResult], any Error> in
+            do {
+                if startServer {
+                    printError("starting the local LLM server …")
+                    _ = try await server.start()
+                }
+                return .success(try await runner.run { display.show($0) })
+            } catch {
+                return .failure(error)
+            }
+        }
+        // ^C, kill or a closed terminal cancel the runs: finished runs are in the results
+        // files and the interrupted one resumes next time. A step that does not notice the
+        // cancellation within the grace period is abandoned, after stopping the server.
+        let signals = StopSignals { signal in
+            work.cancel()
+            Task {
+                guard !(await work.finished(within: Self.stopGrace)) else { return }
+                display.finish()
+                if startServer { _ = try? await server.stop() }
+                Foundation.exit(128 + signal)
+            }
+        }
+        defer { signals.cancel() }
+        let outcome = await work.value
+        if ownsServer { _ = try? await server.stop() }
         display.finish()
-        if startedServer { _ = try? await server.stop() }
         let outURL = URL(fileURLWithPath: out!)
         let markdown = (try? String(contentsOf: outURL.appendingPathComponent(SimulationReport.markdownFile), encoding: .utf8)) ?? ""
         print(markdown)
         print("\(results.count) runs; results in \(outURL.path)/{\(SimulationReport.csvFile),\(SimulationReport.jsonFile),\(SimulationReport.markdownFile),\(SimulationReport.svgFile)}")
     }
+            if error is LocalLLMServerError { throw error }
 }
 
 /// The progress of a simulation on standard error: a line rewritten in place on a terminal,
