@@ -64,6 +64,13 @@ static inline SCREEN *imfl_newterm(const char *term) { return newterm(term, stdo
 
 /// Reads one key: returns ERR on timeout, KEY_CODE_YES for a function key, OK for a character.
 static inline int imfl_get_wch(unsigned int *out) {
+/// 1 when the terminal set up by imfl_check_term can move the cursor to any cell (terminfo
+/// `cup`); without it (TERM=dumb) nothing but a first line can be drawn.
+static inline int imfl_has_cursor_addressing(void) {
+    char *cup = tigetstr("cup");
+    return cup != NULL && cup != (char *)-1;
+}
+
     wint_t w = 0;
     int r = get_wch(&w);
     *out = (unsigned int)w;

@@ -42,6 +42,10 @@ public struct LabelScreenState: Sendable {
     /// Labels committed in this run of the UI.
     public var labeledThisRun = 0
     public var lastCommit: LabelCommit?
+    /// Whether the last line of the item's text has been on screen: it fit, or the expert
+    /// paged to its end. A label key is for an item the expert has read; see
+    /// `LabelScreen.unseenReason`.
+    public var lastLineShown = false
 
     public init() {}
 
@@ -167,6 +171,9 @@ public struct AppState: Sendable {
     }
 
     public var labels: [String] { session?.labels ?? [] }
+
+    /// Whether the terminal is large enough for the screens to be drawn at all.
+    public var fitsScreen: Bool { width >= AppView.minimumWidth && height >= AppView.minimumHeight }
 
     /// The label set index reached by `key`, if it is a label key.
     public func labelIndex(for key: Key) -> Int? {

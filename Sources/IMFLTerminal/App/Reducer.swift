@@ -16,6 +16,7 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         state.width = w
         state.height = h
         state.label.scroll = min(state.label.scroll, LabelScreen.maxScroll(state))
+        LabelScreen.recordShownLines(&state)
         return []
     case .sessionLoaded(let info):
         state.session = info
@@ -26,6 +27,8 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         state.label.item = item
         state.label.phase = item == nil ? .waiting : .ready
         state.label.scroll = 0
+        state.label.lastLineShown = false
+        LabelScreen.recordShownLines(&state)
         return []
     case .labelCommitted(let commit):
         state.label.lastCommit = commit
@@ -46,6 +49,8 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         state.label.item = result.item
         state.label.phase = .ready
         state.label.scroll = 0
+        state.label.lastLineShown = false
+        LabelScreen.recordShownLines(&state)
         state.label.labeledThisRun = max(0, state.label.labeledThisRun - 1)
         state.status = StatusLine("undid “\(result.withdrawnLabel)” on item \(result.item.itemID) (round \(result.round)); label it again")
         return []
@@ -156,7 +161,7 @@ private func chooseLabel(_ index: Int, _ state: inout AppState) -> [Effect] {
     guard labels.indices.contains(index) else { return [] }
     switch state.screen {
     case .label:
-        if let reason = state.label.busyReason ?? state.label.noItemReason {
+        if let reason = state.label.busyReason ?? state.label.noItemReason ?? LabelScreen.unseenReason(state) {
             state.status = StatusLine("key ignored: \(reason)", .warning)
             return []
         }
@@ -165,7 +170,8 @@ private func chooseLabel(_ index: Int, _ state: inout AppState) -> [Effect] {
         state.status = nil
         return [.submitLabel(itemID: item.itemID, label: labels[index])]
     case .review:
-        if let reason = state.review.selectionReason {
+        let tooSmall = state.fitsScreen ? nil : "the terminal is too small to show the row"
+        if let reason = tooSmall ?? state.review.selectionReason {
             state.status = StatusLine("key ignored: \(reason)", .warning)
             return []
         }
@@ -258,6 +264,7 @@ private func move(_ action: Action, _ state: inout AppState) -> [Effect] {
         default: break
         }
         state.label.scroll = max(0, min(s, LabelScreen.maxScroll(state)))
+        LabelScreen.recordShownLines(&state)
         return []
     case .review:
         guard state.review.total > 0 else { return [] }

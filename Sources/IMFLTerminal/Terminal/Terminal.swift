@@ -37,8 +37,9 @@ public final class Terminal {
     private struct PairKey: Hashable { var fg: Int; var bg: Int }
 
     /// Starts curses.
-    /// - Throws: `TerminalError` when stdin/stdout is not a terminal, TERM is unset or not in
-    ///   the terminfo database, or curses cannot start; the terminal is left untouched.
+    /// - Throws: `TerminalError` when stdin/stdout is not a terminal, TERM is unset, not in
+    ///   the terminfo database or cannot address the cursor (`dumb`), or curses cannot start;
+    ///   the terminal is left untouched.
     public init(theme: Theme) throws {
         guard isatty(0) == 1, isatty(1) == 1 else {
             throw TerminalError("imfl's labeling UI needs an interactive terminal: stdin and stdout must be a TTY")
@@ -50,6 +51,9 @@ public final class Terminal {
         case 1: break
         case 0: throw TerminalError("TERM=\(term) is not in the terminfo database; use a known type such as xterm-256color, or install its terminfo entry (Debian: ncurses-term)")
         default: throw TerminalError("no terminfo database was found for TERM=\(term); install ncurses-base or set TERMINFO")
+        }
+        guard imfl_has_cursor_addressing() == 1 else {
+            throw TerminalError("TERM=\(term) cannot place text on the screen (no cursor addressing), so imfl could not show the items you label; use a full-screen terminal type such as xterm-256color")
         }
         setlocale(LC_ALL, "")
         if imfl_codeset_is_utf8() == 0 {
