@@ -51,6 +51,11 @@ static inline int imfl_put_cluster(int y, int x, const wchar_t *chars, int count
     return mvadd_wch(y, x, &cc);
 }
 
+/// Columns the C library gives a character in the current locale (curses uses the same),
+/// -1 when it is not printable.
+extern int wcwidth(wchar_t c);
+static inline int imfl_wcwidth(unsigned int c) { return wcwidth((wchar_t)c); }
+
 /// Checks TERM against the terminfo database without exiting: 1 when usable, 0 when the
 /// terminal type is unknown, -1 when no terminfo database was found.
 static inline int imfl_check_term(const char *term) {
@@ -59,11 +64,6 @@ static inline int imfl_check_term(const char *term) {
     return err;
 }
 
-/// Starts curses on stdin/stdout for `term`; NULL instead of exiting when that fails.
-static inline SCREEN *imfl_newterm(const char *term) { return newterm(term, stdout, stdin); }
-
-/// Reads one key: returns ERR on timeout, KEY_CODE_YES for a function key, OK for a character.
-static inline int imfl_get_wch(unsigned int *out) {
 /// 1 when the terminal set up by imfl_check_term can move the cursor to any cell (terminfo
 /// `cup`); without it (TERM=dumb) nothing but a first line can be drawn.
 static inline int imfl_has_cursor_addressing(void) {
@@ -71,6 +71,11 @@ static inline int imfl_has_cursor_addressing(void) {
     return cup != NULL && cup != (char *)-1;
 }
 
+/// Starts curses on stdin/stdout for `term`; NULL instead of exiting when that fails.
+static inline SCREEN *imfl_newterm(const char *term) { return newterm(term, stdout, stdin); }
+
+/// Reads one key: returns ERR on timeout, KEY_CODE_YES for a function key, OK for a character.
+static inline int imfl_get_wch(unsigned int *out) {
     wint_t w = 0;
     int r = get_wch(&w);
     *out = (unsigned int)w;

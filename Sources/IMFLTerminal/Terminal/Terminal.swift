@@ -119,10 +119,6 @@ public final class Terminal {
         return Self.characterKey(code).map(Msg.key)
     }
 
-    static func functionKey(_ c: Int32) -> Key? {
-        switch c {
-        case KEY_UP: .up
-        case KEY_DOWN: .down
     /// Whether standard input reports a hang-up or an error: a pseudo-terminal whose other
     /// end was closed (tmux kill-session, a dropped SSH link) or a hung-up tty. A timeout on a
     /// live terminal reports neither.
@@ -133,6 +129,10 @@ public final class Terminal {
         return fd.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
     }
 
+    static func functionKey(_ c: Int32) -> Key? {
+        switch c {
+        case KEY_UP: .up
+        case KEY_DOWN: .down
         case KEY_LEFT: .left
         case KEY_RIGHT: .right
         case KEY_HOME: .home
@@ -165,13 +165,53 @@ public final class Terminal {
     public func draw(_ next: Buffer) {
         for update in diff(previous, next) where !update.cell.isContinuation {
             let (attrs, pair) = cursesStyle(update.cell.style)
-            let wide = Array(update.cell.symbol.unicodeScalars.map { wchar_t(bitPattern: $0.value) })
-            wide.withUnsafeBufferPointer { p in
-                _ = imfl_put_cluster(Int32(update.y), Int32(update.x), p.baseAddress, Int32(p.count), attrs, pair)
+            let columns = update.cell.symbol.first.map(DisplayWidth.of) ?? 1
+            for part in Self.cursesParts(update.cell.symbol, columns: max(1, columns), width: { Int(imfl_wcwidth($0.value)) }) {
+                let wide = part.scalars.map { wchar_t(bitPattern: $0.value) }
+                wide.withUnsafeBufferPointer { p in
+                    _ = imfl_put_cluster(Int32(update.y), Int32(update.x + part.offset), p.baseAddress, Int32(p.count), attrs, pair)
+                }
             }
         }
         previous = next
         refresh()
+    }
+
+    /// One `cchar_t` to write: a spacing character and the zero-width marks on it.
+    struct CursesPart: Equatable {
+        var offset: Int
+        var scalars: [Unicode.Scalar]
+    }
+
+    /// Splits one grapheme cluster that the buffer measured as `columns` wide into what curses
+    /// can write so that exactly `columns` cells are painted.
+    ///
+    /// curses holds one spacing character per cell, so a cluster of several spacing characters
+    /// (an emoji with a skin-tone modifier, a ZWJ family, a flag's two regional indicators) is
+    /// refused whole, which left the previous frame's cells on screen. Instead each spacing
+    /// character starts a part, zero-width marks stay on theirs, joiners are dropped, parts that
+    /// would pass `columns` are left out and blanks fill what the parts do not cover.
+    /// - Parameter width: the terminal's width of a scalar (wcwidth).
+    nonisolated static func cursesParts(_ symbol: String, columns: Int, width: (Unicode.Scalar) -> Int) -> [CursesPart] {
+        var parts: [CursesPart] = []
+        var column = 0
+        var skipping = false
+        for scalar in symbol.unicodeScalars where scalar.value != 0x200D {
+            let w = width(scalar)
+            if w <= 0 {
+                if !skipping, !parts.isEmpty, parts[parts.count - 1].scalars.count < 5 { parts[parts.count - 1].scalars.append(scalar) }
+                continue
+            }
+            guard column + w <= columns else { skipping = true; continue }
+            skipping = false
+            parts.append(CursesPart(offset: column, scalars: [scalar]))
+            column += w
+        }
+        while column < columns {
+            parts.append(CursesPart(offset: column, scalars: [" "]))
+            column += 1
+        }
+        return parts
     }
 
     private func cursesStyle(_ style: Style) -> (attr_t, Int16) {
