@@ -108,8 +108,18 @@ struct Simulate: AsyncParsableCommand {
         guard RetrievalMode(rawValue: retrieval) != nil else { throw ValidationError("--retrieval must be similar, random or none") }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         guard (0 ..< 1).contains(expertNoise) else { throw ValidationError("--expert-noise must be in [0, 1)") }
-        guard budget >= 1, rounds >= 1, k >= 0, maxPool >= 0 else {
-            throw ValidationError("--budget and --rounds must be positive, --k and --max-pool not negative")
+        guard maxPool >= 0 else { throw ValidationError("--max-pool must not be negative") }
+        // The arms' settings become session settings, so session.toml's ranges apply.
+        var settings = SessionConfig(task: .init(name: name, labels: ["a", "b"]))
+        settings.budget.total = budget
+        settings.budget.humanShare = humanShare
+        settings.budget.rounds = rounds
+        settings.budget.decay = decay
+        settings.retrieval.k = k
+        do {
+            try settings.validate(path: "options")
+        } catch let error as SessionError {
+            throw ValidationError(error.description)
         }
         _ = try armList()
     }
@@ -171,23 +181,12 @@ struct Simulate: AsyncParsableCommand {
             }
             if case .running = await server.status() {} else { ownsServer = true }
         }
+        let startServer = ownsServer
         let runner = SimulationRunner(plan: plan, embedder: embedder) { session, cache in
             let annotator = SessionAnnotator(config: session.config, guidelines: nil, database: session.database, cache: cache)
             return (annotator, { await annotator.shutdown() })
         }
         let display = SimulationDisplay()
-        let results: [SimulationRunResult]
-        switch outcome {
-        case .success(let r):
-            results = r
-        case .failure(let error):
-            display.finish()
-        let startServer = ownsServer
-            if let signal = signals.received { throw ExitCode(128 + signal) }
-            if error is CancellationError { throw ExitCode(130) }
-            printError("imfl simulate: \(error)")
-            throw ExitCode.failure
-        }
         let work = Task { () -> Result<[SimulationRunResult], any Error> in
             do {
                 if startServer {
@@ -214,13 +213,24 @@ struct Simulate: AsyncParsableCommand {
         defer { signals.cancel() }
         let outcome = await work.value
         if ownsServer { _ = try? await server.stop() }
+        let results: [SimulationRunResult]
+        switch outcome {
+        case .success(let r):
+            results = r
+        case .failure(let error):
+            display.finish()
+            if let signal = signals.received { throw ExitCode(128 + signal) }
+            if error is CancellationError { throw ExitCode(130) }
+            if error is LocalLLMServerError { throw error }
+            printError("imfl simulate: \(error)")
+            throw ExitCode.failure
+        }
         display.finish()
         let outURL = URL(fileURLWithPath: out!)
         let markdown = (try? String(contentsOf: outURL.appendingPathComponent(SimulationReport.markdownFile), encoding: .utf8)) ?? ""
         print(markdown)
         print("\(results.count) runs; results in \(outURL.path)/{\(SimulationReport.csvFile),\(SimulationReport.jsonFile),\(SimulationReport.markdownFile),\(SimulationReport.svgFile)}")
     }
-            if error is LocalLLMServerError { throw error }
 }
 
 /// The progress of a simulation on standard error: a line rewritten in place on a terminal,
