@@ -7,7 +7,8 @@ import Foundation
 /// RFC 4180 to reject a stray or unclosed quote with its line, and to learn the line on which
 /// each record starts (a quoted field may span lines).
 public enum CSVRecordReader {
-    public static func read(path: String, columns: CSVColumns = CSVColumns()) throws -> [TextRecord] {
+    /// - Parameter idStem: the stem of generated ids (default: the file's name).
+    public static func read(path: String, columns: CSVColumns = CSVColumns(), idStem: String? = nil) throws -> [TextRecord] {
         let data = try LineSplitter.read(path)
         _ = try LineSplitter.lines(of: data, file: path)  // UTF-8, line by line
         var text = String(decoding: data, as: UTF8.self)
@@ -29,7 +30,7 @@ public enum CSVRecordReader {
         }
         let idIndex = header.firstIndex(of: columns.id)
         let labelIndex = header.firstIndex(of: columns.label)
-        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let stem = idStem ?? TextRecord.idStem(ofPath: path)
 
         var problems = ProblemList()
         var records = [TextRecord]()
@@ -42,7 +43,7 @@ public enum CSVRecordReader {
                 problems.add(path, line, "expected \(header.count) fields as in the header, found \(row.count)")
                 continue
             }
-            let id = idIndex.map { row[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? "\(stem)-\(line)"
+            let id = idIndex.map { row[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? TextRecord.generatedID(stem: stem, line: line)
             let label = labelIndex.map { row[$0] }.flatMap { $0.isEmpty ? nil : $0 }
             records.append(TextRecord(id: id, text: row[textIndex], label: label, line: line))
         }

@@ -4,9 +4,10 @@ import Foundation
 /// and may be absent (then `<file stem>-<line>`); `label` may be absent or null; other keys are
 /// ignored, so an `imfl export` file reads back as it is. Blank lines are skipped.
 public enum JSONLReader {
-    public static func read(path: String) throws -> [TextRecord] {
+    /// - Parameter idStem: the stem of generated ids (default: the file's name).
+    public static func read(path: String, idStem: String? = nil) throws -> [TextRecord] {
         let lines = try LineSplitter.lines(of: LineSplitter.read(path), file: path)
-        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let stem = idStem ?? TextRecord.idStem(ofPath: path)
         let decoder = JSONDecoder()
         var problems = ProblemList()
         var records = [TextRecord]()
@@ -17,7 +18,7 @@ public enum JSONLReader {
             do {
                 let row = try decoder.decode(Row.self, from: Data(line.utf8))
                 records.append(TextRecord(
-                    id: row.id ?? "\(stem)-\(lineNumber)", text: row.text, label: row.label, line: lineNumber))
+                    id: row.id ?? TextRecord.generatedID(stem: stem, line: lineNumber), text: row.text, label: row.label, line: lineNumber))
             } catch let error as RowError {
                 problems.add(path, lineNumber, error.message)
             } catch let error as DecodingError {
