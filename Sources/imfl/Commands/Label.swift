@@ -25,10 +25,10 @@ struct Label: AsyncParsableCommand {
     var model: String?
 
     func run() async throws {
-        let session = try Session.open(folder)
+        let session = try Session.openChecked(folder)
         let config = session.config
         let theme = try Theme.load(self.theme ?? config.ui.theme, directories: Theme.searchDirectories())
-        let keymap = try KeyMap.standard.overriding(config.ui.keys, file: session.configPath)
+        let keymap = try session.keymap()
         let embedder: MiniLMEmbedder
         do {
             embedder = try MiniLMEmbedder(modelDirectory: model ?? config.embedder.path)
