@@ -102,7 +102,7 @@ struct StopTests {
         #expect(screen.contains("exit=\(128 + stop.signal)"))
         try tmux.waitUntil("stty to report echo on") { $0.split(separator: "\n").contains(" echo") }
         #expect(eventually { imflProcesses(["label", folder]).isEmpty })
-        #expect(isFree(folder))
+        #expect(eventually { isFree(folder) })
     }
 
     @Test("tmux kill-session (a dropped SSH connection) ends the UI and frees the session")
@@ -116,7 +116,7 @@ struct StopTests {
         try tmux.tmux(["kill-session", "-t", tmux.name])
 
         #expect(eventually { imflProcesses(["label", folder]).isEmpty }, "imfl label outlived its terminal")
-        #expect(isFree(folder))
+        #expect(eventually { isFree(folder) })
     }
 
     @Test("end of input alone, without SIGHUP, ends the UI and frees the session")
@@ -132,7 +132,7 @@ struct StopTests {
         try tmux.tmux(["kill-session", "-t", tmux.name])
 
         #expect(eventually { imflProcesses(["label", folder]).isEmpty }, "imfl label kept reading a closed terminal")
-        #expect(isFree(folder))
+        #expect(eventually { isFree(folder) })
     }
 }
 
