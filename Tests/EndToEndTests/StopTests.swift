@@ -6,28 +6,27 @@ private let modelPresent = (try? ModelLocator().locate()) != nil
 private let ready = TmuxSession.available && TmuxSession.imflBuilt && modelPresent
 private let skipReason: Comment = "needs tmux, the imfl binary and the MiniLM model (scripts/setup)"
 
-/// The processes of `imfl` whose arguments are `arguments` (zombies excluded), found in /proc.
-func imflProcesses(_ arguments: [String]) -> [Int32] {
+/// Live processes (zombies excluded) whose argument list satisfies `matches`, from /proc.
+func processes(where matches: ([String]) -> Bool) -> [Int32] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     return entries.compactMap { Int32($0) }.filter { pid in
         guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
               let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
         let argv = data.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
         let state = stat.split(separator: ")").last?.split(separator: " ").first
-        return state != "Z" && argv.first.map { $0.hasSuffix("/imfl") } == true && Array(argv.dropFirst()) == arguments
+        return state != "Z" && matches(argv)
     }
 }
 
+/// The processes of `imfl` whose arguments are `arguments`.
+func imflProcesses(_ arguments: [String]) -> [Int32] {
+    processes { argv in argv.first.map { $0.hasSuffix("/imfl") } == true && Array(argv.dropFirst()) == arguments }
+}
+
 /// Processes whose command line contains `text`, such as a llama.cpp launcher with a private
-/// IMFL_HOME in its arguments (zombies excluded).
+/// IMFL_HOME in its arguments.
 func processes(containing text: String) -> [Int32] {
-    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-    return entries.compactMap { Int32($0) }.filter { pid in
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
-              let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
-        let state = stat.split(separator: ")").last?.split(separator: " ").first
-        return state != "Z" && String(decoding: data, as: UTF8.self).contains(text)
-    }
+    processes { argv in argv.contains { $0.contains(text) } }
 }
 
 /// Polls until `condition` holds; the cap is generous because CI machines are loaded, and no
@@ -105,33 +104,20 @@ struct StopTests {
         #expect(eventually { isFree(folder) })
     }
 
-    @Test("tmux kill-session (a dropped SSH connection) ends the UI and frees the session")
-    func killSession() throws {
+    /// With `setsid -w` the UI runs in a session of its own, so closing the terminal sends it
+    /// no SIGHUP: only its reads see that the terminal is gone.
+    @Test("tmux kill-session (a dropped SSH connection), and end of input alone, end the UI and free the session",
+          arguments: ["", "setsid -w "])
+    func closedTerminal(prefix: String) throws {
         let scratch = try Scratch()
         let folder = try SessionUITests().makeSession(scratch)
-        let tmux = try TmuxSession("\(TmuxSession.imflBinary) label \(folder)")
+        let tmux = try TmuxSession("\(prefix)\(TmuxSession.imflBinary) label \(folder)")
         try tmux.waitFor("Item ", timeout: .seconds(120))
         #expect(!imflProcesses(["label", folder]).isEmpty)
 
         try tmux.tmux(["kill-session", "-t", tmux.name])
 
         #expect(eventually { imflProcesses(["label", folder]).isEmpty }, "imfl label outlived its terminal")
-        #expect(eventually { isFree(folder) })
-    }
-
-    @Test("end of input alone, without SIGHUP, ends the UI and frees the session")
-    func endOfInput() throws {
-        // Given the UI in a session of its own (setsid), so closing the terminal sends it no
-        // SIGHUP: only its reads see that the terminal is gone
-        let scratch = try Scratch()
-        let folder = try SessionUITests().makeSession(scratch)
-        let tmux = try TmuxSession("setsid -w \(TmuxSession.imflBinary) label \(folder)")
-        try tmux.waitFor("Item ", timeout: .seconds(120))
-        #expect(!imflProcesses(["label", folder]).isEmpty)
-
-        try tmux.tmux(["kill-session", "-t", tmux.name])
-
-        #expect(eventually { imflProcesses(["label", folder]).isEmpty }, "imfl label kept reading a closed terminal")
         #expect(eventually { isFree(folder) })
     }
 }

@@ -126,29 +126,20 @@ import Testing
         }
     }
 
-    /// Regression for issue 14: a NUL byte cut the file short, so keys after it were neither
-    /// read nor refused and their defaults applied.
-    @Test func aNULByteIsRefusedWithItsLine() throws {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("imfl-nul-\(UUID().uuidString).toml")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        var data = Data("[task]\nlabels = [\"a\", \"b\"]\n".utf8)
-        data.append(0)
-        data.append(Data("\n[budget]\ntotal = 0\n[llm]\nenabled = \"yes\"\n".utf8))
-        try data.write(to: scratch)
-        #expect(throws: SessionError.config(path: scratch.path, line: 3, message: "a NUL byte; session.toml must be plain text")) {
-            try SessionConfig.load(path: scratch.path)
-        }
-    }
-
-    @Test func bytesThatAreNotUTF8AreRefusedWithTheirLine() throws {
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("imfl-latin1-\(UUID().uuidString).toml")
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        var data = Data("[task]\nname = \"caf".utf8)
-        data.append(0xE9)
-        data.append(Data("\"\nlabels = [\"a\", \"b\"]\n".utf8))
-        try data.write(to: scratch)
-        #expect(throws: SessionError.config(path: scratch.path, line: 2, message: "bytes that are not UTF-8 text")) {
-            try SessionConfig.load(path: scratch.path)
+    /// Regression for issue 14: a NUL byte cut the file short, so keys after it (`total = 0`,
+    /// `enabled = "yes"`) were neither read nor refused and their defaults applied.
+    @Test(arguments: [
+        ([UInt8]("[task]\nlabels = [\"a\", \"b\"]\n".utf8) + [0] + [UInt8]("\n[budget]\ntotal = 0\n[llm]\nenabled = \"yes\"\n".utf8),
+         3, "a NUL byte; session.toml must be plain text"),
+        ([UInt8]("[task]\nname = \"caf".utf8) + [0xE9] + [UInt8]("\"\nlabels = [\"a\", \"b\"]\n".utf8),
+         2, "bytes that are not UTF-8 text"),
+    ])
+    func bytesThatAreNotTextAreRefusedWithTheirLine(bytes: [UInt8], line: Int, message: String) throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("imfl-bytes-\(UUID().uuidString).toml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(bytes).write(to: file)
+        #expect(throws: SessionError.config(path: file.path, line: line, message: message)) {
+            try SessionConfig.load(path: file.path)
         }
     }
 }
