@@ -171,8 +171,11 @@ struct StopServerTests {
         process.executableURL = URL(fileURLWithPath: IMFLBinary.path)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(["IMFL_HOME": home.path]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        // A handle of its own: Process closes what it is given, and the shared nullDevice is
+        // used by tests running beside this one.
+        let discard = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/null"))
+        process.standardOutput = discard
+        process.standardError = discard
         try process.run()
         // When the server is listening
         #expect(eventually(cap: .seconds(300)) { home.serverListening }, "no server was started")
