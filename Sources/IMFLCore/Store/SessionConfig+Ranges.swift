@@ -95,7 +95,4 @@ extension SettingRange {
         .number("llm.prompt_price_per_1k", 0 ... 1000) { $0.llm.promptPricePer1K },
         .number("llm.completion_price_per_1k", 0 ... 1000) { $0.llm.completionPricePer1K },
     ]
-
-    /// The range of `key`.
-    public static func named(_ key: String) -> SettingRange? { all.first { $0.key == key } }
 }
