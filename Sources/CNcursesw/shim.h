@@ -36,7 +36,6 @@ static inline int imfl_put_wch(int y, int x, wchar_t ch, attr_t attrs, short pai
     setcchar(&cc, wstr, attrs, pair, NULL);
     return mvadd_wch(y, x, &cc);
 }
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <langinfo.h>
@@ -52,12 +51,24 @@ static inline int imfl_put_cluster(int y, int x, const wchar_t *chars, int count
     return mvadd_wch(y, x, &cc);
 }
 
+/// Columns the C library gives a character in the current locale (curses uses the same),
+/// -1 when it is not printable.
+extern int wcwidth(wchar_t c);
+static inline int imfl_wcwidth(unsigned int c) { return wcwidth((wchar_t)c); }
+
 /// Checks TERM against the terminfo database without exiting: 1 when usable, 0 when the
 /// terminal type is unknown, -1 when no terminfo database was found.
 static inline int imfl_check_term(const char *term) {
     int err = 0;
     if (setupterm(term, 1, &err) == OK) return 1;
     return err;
+}
+
+/// 1 when the terminal set up by imfl_check_term can move the cursor to any cell (terminfo
+/// `cup`); without it (TERM=dumb) nothing but a first line can be drawn.
+static inline int imfl_has_cursor_addressing(void) {
+    char *cup = tigetstr("cup");
+    return cup != NULL && cup != (char *)-1;
 }
 
 /// Starts curses on stdin/stdout for `term`; NULL instead of exiting when that fails.
@@ -82,22 +93,4 @@ static inline int imfl_codeset_is_utf8(void) {
     return cs != NULL && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 }
 
-/// The last of SIGINT, SIGTERM or SIGHUP received, for the UI loop to restore the terminal and
-/// stop. The handler only stores the number; all curses calls stay on the main thread.
-static volatile sig_atomic_t imfl_signal_received = 0;
-static void imfl_on_signal(int sig) { imfl_signal_received = sig; }
-static inline void imfl_install_signal_handlers(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = imfl_on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-}
-static inline int imfl_take_signal(void) {
-    int s = imfl_signal_received;
-    imfl_signal_received = 0;
-    return s;
-}
 #endif

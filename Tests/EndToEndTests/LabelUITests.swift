@@ -99,9 +99,11 @@ struct LabelUITests {
         try tmux.send("q")
     }
 
-    @Test("no TERM or an unknown TERM gives a clear error instead of a curses exit", arguments: [
+    @Test("no TERM, an unknown TERM or one that cannot show an item gives a clear error instead of a curses exit", arguments: [
         (nil as String?, "TERM is not set"),
         ("no-such-terminal-xyz", "TERM=no-such-terminal-xyz is not in the terminfo database"),
+        // Regression for issue 14: a dumb terminal drew only the header, and keys still labeled.
+        ("dumb", "TERM=dumb cannot place text on the screen"),
     ])
     func badTerm(term: String?, message: String) throws {
         let tmux = try TmuxSession("\(TmuxSession.imflBinary) label-scripted; echo exit=$?; sleep 30", term: term)

@@ -14,9 +14,10 @@ private let skipReason: Comment = "needs tmux, the imfl binary and the MiniLM mo
 struct SessionUITests {
     static let labels = ["negative", "neutral", "positive"]
 
-    /// A session of 40 pool and 12 test sentences with the LLM off. Its schedule (budget 20,
-    /// half to the expert, 2 rounds, γ = 0.5) gives the expert 7 items in round 1 and 3 in round 2.
-    func makeSession(_ scratch: Scratch) throws -> String {
+    /// A session of 40 pool and 12 test sentences with the LLM off (or `llm`). Its schedule
+    /// (budget 20, half to the expert, 2 rounds, γ = 0.5) gives the expert 7 items in round 1
+    /// and 3 in round 2.
+    func makeSession(_ scratch: Scratch, llm: String = "off") throws -> String {
         let subjects = ["Sales", "Profit", "Orders", "Revenue", "Margins", "Costs", "Exports", "Bookings"]
         let moves = [("fell sharply", "negative"), ("were unchanged", "neutral"), ("rose strongly", "positive")]
         func line(_ id: String, _ n: Int) -> String {
@@ -28,7 +29,7 @@ struct SessionUITests {
         let folder = scratch.path("s")
         let created = try IMFLBinary.run([
             "init", folder, "--pool", pool, "--test", test, "--labels", Self.labels.joined(separator: ","),
-            "--budget", "20", "--human-share", "0.5", "--rounds", "2", "--llm", "off",
+            "--budget", "20", "--human-share", "0.5", "--rounds", "2", "--llm", llm,
         ])
         try #require(created.status == 0, "imfl init failed: \(created.stderr)")
         return folder

@@ -6,6 +6,8 @@ import Testing
 final class TmuxSession {
     let name: String
     private let socket: String
+    /// The environment every command of the pane runs with.
+    private let environment: String
 
     /// True when a `tmux` binary is on PATH.
     static let available: Bool = {
@@ -22,8 +24,8 @@ final class TmuxSession {
     init(_ command: String, width: Int = 120, height: Int = 40, term: String? = "screen-256color") throws {
         name = "imfl-e2e-\(UUID().uuidString.prefix(8))"
         socket = name
-        let env = term.map { "TERM=\($0)" } ?? "-u TERM"
-        let shell = "env \(env) LANG=C.UTF-8 LC_ALL=C.UTF-8 \(command)"
+        environment = "env " + (term.map { "TERM=\($0)" } ?? "-u TERM") + " LANG=C.UTF-8 LC_ALL=C.UTF-8"
+        let shell = "\(environment) \(command)"
         let r = try Self.run(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", name,
                               "-x", String(width), "-y", String(height), shell])
         guard r.status == 0 else { throw TmuxError("tmux new-session failed: \(r.output)") }
@@ -37,6 +39,13 @@ final class TmuxSession {
     @discardableResult
     func tmux(_ args: [String]) throws -> (status: Int32, output: String) {
         try Self.run(["tmux", "-L", socket] + args)
+    }
+
+    /// Runs `command` in the pane again, after its program has exited (remain-on-exit keeps
+    /// the pane), at the same size and with the same environment.
+    func respawn(_ command: String) throws {
+        let r = try tmux(["respawn-pane", "-k", "-t", name, "\(environment) \(command)"])
+        guard r.status == 0 else { throw TmuxError("tmux respawn-pane failed: \(r.output)") }
     }
 
     /// Sends tmux key names (`Enter`, `PageDown`, `C-c`) or plain characters.

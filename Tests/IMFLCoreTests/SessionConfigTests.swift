@@ -46,7 +46,7 @@ import Testing
     @Test(arguments: [
         ("[task]\nlabels = [\"a\"]\n", "task.labels: at least 2 labels are needed, found 1"),
         ("[task]\nlabels = [\"a\", \"a\"]\n", "task.labels: a label is listed twice"),
-        ("[task]\nlabels = [\"a\", \"b\"]\n[budget]\nhuman_share = 1.5\n", "budget.human_share must be in [0, 1], got 1.5"),
+        ("[task]\nlabels = [\"a\", \"b\"]\n[budget]\nhuman_share = 1.5\n", "budget.human_share (--human-share) must be a number from 0 to 1, got 1.5"),
         ("[task]\nlabels = [\"a\", \"b\"]\n[budget]\nschedule = \"fast\"\n", "budget.schedule must be decay, equal or single, got \"fast\""),
         ("[task]\nlabels = [\"a\", \"b\"]\n[llm]\nbase_url = \"nowhere\"\n", "llm.base_url must be an http(s) URL, got \"nowhere\""),
         ("[task]\nlabels = [\"a\", \"b\"]\n[llm]\nk = 3\n", "unknown key llm.k"),

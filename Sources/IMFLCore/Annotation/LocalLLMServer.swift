@@ -152,11 +152,19 @@ public struct LocalLLMServer: Sendable {
             throw LocalLLMServerError.cannotLaunch("\(configuration.python.path): \(error.localizedDescription)")
         }
         try? log.close()
-        let port = try await waitForPort(process)
-        let state = State(
-            pid: process.processIdentifier, port: port, model: configuration.model.lastPathComponent, startedAt: Date())
-        try JSONEncoder().encode(state).write(to: configuration.stateFile, options: .atomic)
-        return try await waitUntilHealthy(state, process: process)
+        do {
+            let port = try await waitForPort(process)
+            let state = State(
+                pid: process.processIdentifier, port: port, model: configuration.model.lastPathComponent, startedAt: Date())
+            try JSONEncoder().encode(state).write(to: configuration.stateFile, options: .atomic)
+            return try await waitUntilHealthy(state, process: process)
+        } catch {
+            // Cancelled (the command is stopping) or failed: a server left loading in its own
+            // session would outlive imfl and hold a core and the model's memory.
+            if process.isRunning { process.terminate() }
+            try? FileManager.default.removeItem(at: configuration.stateFile)
+            throw error
+        }
     }
 
     /// Stops the server: SIGTERM, then SIGKILL after `grace`. Returns false when none was running.
@@ -255,9 +263,17 @@ public struct LocalLLMServer: Sendable {
     /// Starts llama.cpp's server through xllamacpp on 127.0.0.1 with a free port (port 0 lets
     /// the server pick), writes its address to a file, and sleeps until SIGTERM or SIGINT.
     /// It calls setsid so that closing the terminal that ran `imfl llm start` does not stop it.
+    /// It first unblocks and restores SIGTERM, SIGINT and SIGHUP: a child inherits the signal
+    /// mask of the thread that spawned it (a dispatch worker blocks them) and the signals imfl
+    /// ignores while it handles them itself, and a server that cannot be stopped while it
+    /// loads the model would outlive imfl.
     /// Arguments: marker, model, context, threads, parallel, address file.
     static let launcher = """
         import os, signal, sys, time
+        stopping = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stopping)
+        for s in stopping:
+            signal.signal(s, signal.SIG_DFL)
         try:
             os.setsid()
         except OSError:

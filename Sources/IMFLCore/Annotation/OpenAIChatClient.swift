@@ -260,7 +260,11 @@ public final class OpenAIChatClient: Sendable {
         switch raw.status {
         case 200..<300:
             do {
-                return try ChatCompletion.decode(Data(text.utf8))
+                // A model can be talked into repeating its key; the answer is stored, cached
+                // and shown, so the key is removed from it here like from any server text.
+                var completion = try ChatCompletion.decode(Data(text.utf8))
+                completion.content = scrub(completion.content, apiKey)
+                return completion
             } catch let failure as ChatCompletion.DecodeFailure {
                 throw LLMError.malformedResponse(endpoint: endpoint.baseURL, reason: scrub(failure.reason, apiKey))
             }

@@ -8,10 +8,11 @@ import Foundation
 /// each record starts (a quoted field may span lines).
 public enum CSVRecordReader {
     /// Every record of the file.
+    /// - Parameter idStem: the stem of generated ids (default: the file's name).
     /// - Throws: `DatasetError` listing the bad records when there is one.
-    public static func read(path: String, columns: CSVColumns = CSVColumns()) throws -> [TextRecord] {
+    public static func read(path: String, columns: CSVColumns = CSVColumns(), idStem: String? = nil) throws -> [TextRecord] {
         var problems = ProblemList()
-        let records = try read(path: path, columns: columns, problems: &problems)
+        let records = try read(path: path, columns: columns, idStem: idStem, problems: &problems)
         try problems.check()
         return records
     }
@@ -19,7 +20,7 @@ public enum CSVRecordReader {
     /// The good records; a record with the wrong number of fields is recorded in `problems`
     /// and skipped. Broken quoting and invalid UTF-8 still throw: past them, where a record
     /// starts is anyone's guess.
-    static func read(path: String, columns: CSVColumns, problems: inout ProblemList) throws -> [TextRecord] {
+    static func read(path: String, columns: CSVColumns, idStem: String? = nil, problems: inout ProblemList) throws -> [TextRecord] {
         let data = try LineSplitter.read(path)
         _ = try LineSplitter.lines(of: data, file: path)  // UTF-8, line by line
         var text = String(decoding: data, as: UTF8.self)
@@ -41,7 +42,7 @@ public enum CSVRecordReader {
         }
         let idIndex = header.firstIndex(of: columns.id)
         let labelIndex = header.firstIndex(of: columns.label)
-        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let stem = idStem ?? TextRecord.idStem(ofPath: path)
 
         var records = [TextRecord]()
         var recordIndex = 1
@@ -53,7 +54,7 @@ public enum CSVRecordReader {
                 problems.add(path, line, "expected \(header.count) fields as in the header, found \(row.count)")
                 continue
             }
-            let id = idIndex.map { row[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? "\(stem)-\(line)"
+            let id = idIndex.map { row[$0] }.flatMap { $0.isEmpty ? nil : $0 } ?? TextRecord.generatedID(stem: stem, line: line)
             let label = labelIndex.map { row[$0] }.flatMap { $0.isEmpty ? nil : $0 }
             records.append(TextRecord(id: id, text: row[textIndex], label: label, line: line))
         }

@@ -36,24 +36,35 @@ public struct DatasetImport: Sendable {
     /// - Parameter labels: the label set; when nil it is inferred from the test file's labels
     ///   (without a test file, from the pool's).
     public static func load(_ source: DatasetSource, labels: [String]?) throws -> DatasetImport {
-        let poolRecords = try read(source.poolPath, source)
-        let testRecords = try source.testPath.map { try read($0, source) } ?? []
-        return try validate(pool: poolRecords, poolPath: source.poolPath,
-                            test: testRecords, testPath: source.testPath, labels: labels)
+        let records = try readRecords(source)
+        return try validate(pool: records.pool, poolPath: source.poolPath,
+                            test: records.test, testPath: source.testPath, labels: labels)
     }
 
-    static func read(_ path: String, _ source: DatasetSource) throws -> [TextRecord] {
+    /// Reads both files without checking them against each other.
+    ///
+    /// Files of the same name in two folders (pool/data.jsonl, test/data.jsonl) would generate
+    /// the same ids for rows without one; the test file's take a `-test` suffix on the stem.
+    static func readRecords(_ source: DatasetSource) throws -> (pool: [TextRecord], test: [TextRecord]) {
+        let poolStem = TextRecord.idStem(ofPath: source.poolPath)
+        let testStem = source.testPath.map { TextRecord.idStem(ofPath: $0) }
+        return (try read(source.poolPath, source, idStem: poolStem),
+                try source.testPath.map { try read($0, source, idStem: testStem == poolStem ? poolStem + "-test" : testStem!) } ?? [])
+    }
+
+    private static func read(_ path: String, _ source: DatasetSource, idStem: String) throws -> [TextRecord] {
         var problems = ProblemList()
-        let records = try read(path, format: source.format, columns: source.columns, problems: &problems)
+        let records = try read(path, format: source.format, columns: source.columns, idStem: idStem, problems: &problems)
         try problems.check()
         return records
     }
 
     /// The records of a file in either format; bad lines go to `problems` and are skipped.
-    static func read(_ path: String, format: DatasetFormat?, columns: CSVColumns, problems: inout ProblemList) throws -> [TextRecord] {
+    static func read(_ path: String, format: DatasetFormat?, columns: CSVColumns, idStem: String? = nil,
+                     problems: inout ProblemList) throws -> [TextRecord] {
         switch format ?? DatasetFormat.infer(fromPath: path) {
-        case .jsonl: try JSONLReader.read(path: path, problems: &problems)
-        case .csv: try CSVRecordReader.read(path: path, columns: columns, problems: &problems)
+        case .jsonl: try JSONLReader.read(path: path, idStem: idStem, problems: &problems)
+        case .csv: try CSVRecordReader.read(path: path, columns: columns, idStem: idStem, problems: &problems)
         }
     }
 
@@ -71,7 +82,7 @@ public struct DatasetImport: Sendable {
         if let labels {
             labelSet = labels
         } else {
-            labelSet = Array(Set((testPath == nil ? pool : test).compactMap(\.label))).sorted()
+            labelSet = Array(Set((testPath == nil ? pool : test).compactMap(\.label).filter { !Self.isBlank($0) })).sorted()
         }
         if labelSet.count < 2 {
             let origin = testPath ?? poolPath
@@ -94,7 +105,9 @@ public struct DatasetImport: Sendable {
                 } else {
                     seenIDs[record.id] = (path, record.line)
                 }
-                if let label = record.label {
+                if let label = record.label, Self.isBlank(label) {
+                    problems.add(path, record.line, "empty label\(requireLabel ? ": every test item needs one" : "")")
+                } else if let label = record.label {
                     if !allowed.contains(label) && labelSet.count >= 2 {
                         problems.add(path, record.line, "label \"\(label)\" is not in the label set (\(labelSet.joined(separator: ", ")))")
                     }
@@ -111,7 +124,32 @@ public struct DatasetImport: Sendable {
             labels: labelSet,
             pool: pool.enumerated().map { Item(key: $1.id, text: $1.text, split: .pool, gold: $1.label, position: $0) },
             test: test.enumerated().map { Item(key: $1.id, text: $1.text, split: .test, gold: $1.label, position: $0) },
-            warnings: warnings(pool: pool, poolPath: poolPath, test: test, testPath: testPath ?? poolPath))
+            warnings: labelVariants(labelSet, in: [(pool, poolPath)] + (testPath.map { [(test, $0)] } ?? []))
+                + warnings(pool: pool, poolPath: poolPath, test: test, testPath: testPath ?? poolPath))
+    }
+
+    static func isBlank(_ label: String) -> Bool { label.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+
+    /// Labels that differ only by case or surrounding spaces ("Neutral", "neutral ") are
+    /// almost always one label typed two ways; they stay apart, with a warning at the first
+    /// use of each later spelling.
+    static func labelVariants(_ labelSet: [String], in files: [([TextRecord], String)]) -> [DatasetProblem] {
+        func normal(_ label: String) -> String { label.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
+        var first = [String: String]()
+        var variants = [String: String]()
+        for label in labelSet {
+            if let earlier = first[normal(label)] { variants[label] = earlier } else { first[normal(label)] = label }
+        }
+        guard !variants.isEmpty else { return [] }
+        var warned = Set<String>()
+        var out = [DatasetProblem]()
+        for (records, path) in files {
+            for record in records {
+                guard let label = record.label, let earlier = variants[label], warned.insert(label).inserted else { continue }
+                out.append(DatasetProblem(file: path, line: record.line, message: "label \"\(label)\" differs from \"\(earlier)\" only by case or spaces; they are kept as two labels (give the label set with --labels to choose one)"))
+            }
+        }
+        return out
     }
 
     static func warnings(pool: [TextRecord], poolPath: String, test: [TextRecord], testPath: String) -> [DatasetProblem] {

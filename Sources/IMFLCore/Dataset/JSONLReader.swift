@@ -5,19 +5,20 @@ import Foundation
 /// ignored, so an `imfl export` file reads back as it is. Blank lines are skipped.
 public enum JSONLReader {
     /// Every record of the file.
+    /// - Parameter idStem: the stem of generated ids (default: the file's name).
     /// - Throws: `DatasetError` listing the bad lines when there is one.
-    public static func read(path: String) throws -> [TextRecord] {
+    public static func read(path: String, idStem: String? = nil) throws -> [TextRecord] {
         var problems = ProblemList()
-        let records = try read(path: path, problems: &problems)
+        let records = try read(path: path, idStem: idStem, problems: &problems)
         try problems.check()
         return records
     }
 
     /// The records of the good lines; each bad line is recorded in `problems` and skipped.
     /// - Throws: `DatasetError` only when the file cannot be read.
-    static func read(path: String, problems: inout ProblemList) throws -> [TextRecord] {
+    static func read(path: String, idStem: String? = nil, problems: inout ProblemList) throws -> [TextRecord] {
         let lines = LineSplitter.lines(of: try LineSplitter.read(path), file: path, problems: &problems)
-        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let stem = idStem ?? TextRecord.idStem(ofPath: path)
         let decoder = JSONDecoder()
         var records = [TextRecord]()
         records.reserveCapacity(lines.count)
@@ -27,7 +28,7 @@ public enum JSONLReader {
             do {
                 let row = try decoder.decode(Row.self, from: Data(line.utf8))
                 records.append(TextRecord(
-                    id: row.id ?? "\(stem)-\(lineNumber)", text: row.text, label: row.label, line: lineNumber))
+                    id: row.id ?? TextRecord.generatedID(stem: stem, line: lineNumber), text: row.text, label: row.label, line: lineNumber))
             } catch let error as RowError {
                 problems.add(path, lineNumber, error.message)
             } catch let error as DecodingError {

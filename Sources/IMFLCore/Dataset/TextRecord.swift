@@ -1,3 +1,5 @@
+import Foundation
+
 /// One row of an imported file before it becomes an `Item`.
 public struct TextRecord: Sendable, Equatable {
     /// The user's id; generated as `<file stem>-<line>` when the file has none.
@@ -13,6 +15,14 @@ public struct TextRecord: Sendable, Equatable {
         self.label = label
         self.line = line
     }
+
+    /// The stem of generated ids for a file: its name without the extension.
+    public static func idStem(ofPath path: String) -> String {
+        URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+    }
+
+    /// The id of a row that has none: `<stem>-<line>`.
+    static func generatedID(stem: String, line: Int) -> String { "\(stem)-\(line)" }
 }
 
 /// Which columns of a CSV file hold what.

@@ -79,9 +79,12 @@ public actor SessionAnnotator: Annotator {
         try await ready().annotate(request)
     }
 
-    /// Shuts the HTTP client down and stops the local server if this session started it.
+    /// Shuts the HTTP client down and stops the local server if this session started it. A
+    /// server still loading its model is stopped too: its start is cancelled rather than
+    /// awaited, which could take minutes.
     public func shutdown() async {
         guard let starting else { return }
+        starting.cancel()
         if let annotator = try? await starting.value { try? await annotator.client.shutdown() }
         if startedServer { _ = try? await server.stop() }
     }

@@ -30,14 +30,14 @@ public struct SimulationDataset: Sendable {
         let folder = URL(fileURLWithPath: output).appendingPathComponent(folderName).path
         if !FileManager.default.fileExists(atPath: URL(fileURLWithPath: folder).appendingPathComponent(Session.databaseFile).path) {
             let source = DatasetSource(poolPath: poolPath, testPath: testPath)
-            let poolRecords = try DatasetImport.read(poolPath, source)
+            let (poolRecords, testRecords) = try DatasetImport.readRecords(source)
             var problems = ProblemList()
             for record in poolRecords where record.label == nil {
                 problems.add(poolPath, record.line, "no label: a simulation needs the gold label of every pool item")
             }
             try problems.check()
             let dataset = try DatasetImport.validate(
-                pool: poolRecords, poolPath: poolPath, test: try DatasetImport.read(testPath, source),
+                pool: poolRecords, poolPath: poolPath, test: testRecords,
                 testPath: testPath, labels: nil)
             var config = SessionConfig(task: .init(name: "dataset", labels: dataset.labels))
             config.llm.enabled = false

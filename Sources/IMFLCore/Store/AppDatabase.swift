@@ -14,8 +14,14 @@ public final class AppDatabase: Sendable {
     /// - Parameter dbWriter: a `DatabasePool` on a session file, or a `DatabaseQueue` in tests.
     public init(_ dbWriter: any DatabaseWriter) throws {
         self.dbWriter = dbWriter
+        isImmutableSnapshot = false
         try Schema.migrator.migrate(dbWriter)
     }
+
+    /// True when the database was opened as an immutable file: its folder cannot be written,
+    /// so SQLite could not share the write-ahead log, and labels not yet checkpointed into the
+    /// main file (a session being labeled right now) are not seen.
+    public let isImmutableSnapshot: Bool
 
     /// The writer, for extensions of this type in other files.
     var writer: any DatabaseWriter { dbWriter }
@@ -37,16 +43,24 @@ public final class AppDatabase: Sendable {
             }
         }
         if readOnly {
-            let pool = try DatabasePool(path: path, configuration: config)
-            return try AppDatabase(readOnlyPool: pool)
+            do {
+                return try AppDatabase(readOnly: DatabasePool(path: path, configuration: config), immutable: false)
+            } catch let error as DatabaseError where [.SQLITE_CANTOPEN, .SQLITE_READONLY].contains(error.resultCode.primaryResultCode) {
+                // A read-only mount, or another user's folder: SQLite cannot create or write
+                // the -shm/-wal files it shares with writers. An immutable open reads the
+                // main file alone.
+                let uri = "file:" + (path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path) + "?immutable=1"
+                return try AppDatabase(readOnly: DatabaseQueue(path: uri, configuration: config), immutable: true)
+            }
         }
         return try AppDatabase(DatabasePool(path: path, configuration: config))
     }
 
     /// A read-only database is checked to be migrated rather than migrated.
-    private init(readOnlyPool: DatabasePool) throws {
-        self.dbWriter = readOnlyPool
-        let complete = try readOnlyPool.read { db in try Schema.migrator.hasCompletedMigrations(db) }
+    private init(readOnly reader: any DatabaseWriter, immutable: Bool) throws {
+        self.dbWriter = reader
+        isImmutableSnapshot = immutable
+        let complete = try reader.read { db in try Schema.migrator.hasCompletedMigrations(db) }
         guard complete else {
             throw SessionError.schema("the session database was written by another version of imfl; open it once for writing to upgrade it")
         }

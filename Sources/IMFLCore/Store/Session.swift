@@ -58,7 +58,16 @@ public final class Session: Sendable {
         }
         let lock = access == .readWrite ? try SessionLock(path: path(folder, lockFile), sessionPath: folder) : nil
         let config = try SessionConfig.load(path: configPath)
+        // SQLite takes an empty file for a new database and would write a fresh schema into
+        // it: a session whose data was lost must be refused, not silently restarted.
+        let size = (try? fm.attributesOfItem(atPath: databasePath)[.size] as? Int) ?? nil
+        if size == 0 {
+            throw SessionError.unusable(path: databasePath, reason: "the file is empty (0 bytes): the session's items and labels are not in it; restore it from a copy or create the session again with `imfl init`")
+        }
         let database = try AppDatabase.open(path: databasePath, readOnly: access == .readOnly)
+        if let name = try database.meta("name"), name != config.task.name {
+            throw SessionError.unusable(path: databasePath, reason: "this database belongs to session \"\(name)\", but session.toml is for \"\(config.task.name)\"; put the session's own session.sqlite back (or set task.name to \"\(name)\" if it was renamed)")
+        }
         let stored = try database.labels()
         guard stored == config.task.labels else {
             throw SessionError.config(
@@ -88,8 +97,9 @@ public final class Session: Sendable {
             throw SessionError.alreadyExists(path: folder)
         }
         let parent = target.deletingLastPathComponent()
-        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
-        let staging = parent.appendingPathComponent(".\(target.lastPathComponent).partial-\(getpid())")
+        try createFolder(parent, for: folder)
+        removeAbandonedStaging(for: target)
+        let staging = parent.appendingPathComponent("\(stagingPrefix(target))\(getpid())")
         try? fm.removeItem(at: staging)
         try fm.createDirectory(at: staging, withIntermediateDirectories: false)
         do {
@@ -108,6 +118,46 @@ public final class Session: Sendable {
             throw error
         }
         return target.path
+    }
+
+    /// `.NAME.partial-`: the hidden sibling a session is built in, followed by the builder's PID.
+    static func stagingPrefix(_ target: URL) -> String { ".\(target.lastPathComponent).partial-" }
+
+    /// Removes staging folders left by an `imfl init` that was killed (kill -9, power cut)
+    /// before it could clean up: those whose process is gone. A live one belongs to an init
+    /// still at work and is left alone.
+    static func removeAbandonedStaging(for target: URL) {
+        let fm = FileManager.default
+        let parent = target.deletingLastPathComponent()
+        let prefix = stagingPrefix(target)
+        guard let names = try? fm.contentsOfDirectory(atPath: parent.path) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = Int32(name.dropFirst(prefix.count)), pid > 0 else { continue }
+            if kill(pid, 0) == 0 || errno == EPERM { continue }
+            try? fm.removeItem(at: parent.appendingPathComponent(name))
+        }
+    }
+
+    /// Creates the folder a session goes in, with a message naming the part of the path that
+    /// is in the way when one of its ancestors is a file.
+    static func createFolder(_ url: URL, for folder: String) throws {
+        let fm = FileManager.default
+        var ancestor = url
+        while ancestor.path != "/" {
+            var isDirectory: ObjCBool = false
+            if fm.fileExists(atPath: ancestor.path, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else {
+                    throw SessionError.unusable(path: folder, reason: "\(ancestor.path) is a file, not a folder, so the session cannot be created inside it")
+                }
+                break
+            }
+            ancestor = ancestor.deletingLastPathComponent()
+        }
+        do {
+            try fm.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw SessionError.unusable(path: folder, reason: "cannot create the folder \(url.path): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+        }
     }
 
     private static func writeDatabase(

@@ -7,6 +7,11 @@ extension SessionConfig {
     /// - Throws: `SessionError.config` naming the file, the line when the TOML itself is
     ///   malformed, and the offending key.
     public static func parse(_ text: String, path: String) throws -> SessionConfig {
+        // The TOML parser reads a C string: everything after a NUL would be dropped unread,
+        // and the defaults would apply to the keys the file sets there.
+        if let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex(where: { $0.contains("\0") }) {
+            throw SessionError.config(path: path, line: line + 1, message: "a NUL byte; session.toml must be plain text")
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -34,12 +39,15 @@ extension SessionConfig {
             throw SessionError.config(path: path, line: nil, message: "cannot read the file")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw SessionError.config(path: path, line: nil, message: "not valid UTF-8")
+            let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            let bad = lines.firstIndex { String(data: Data($0), encoding: .utf8) == nil }
+            throw SessionError.config(path: path, line: bad.map { $0 + 1 }, message: "bytes that are not UTF-8 text")
         }
         return try parse(text, path: path)
     }
 
-    /// Checks values that TOML types alone cannot: ranges and the label set.
+    /// Checks values that TOML types alone cannot: the range of every number (see
+    /// `SettingRange`), the names of strategies and modes, and the label set.
     public func validate(path: String) throws {
         func fail(_ message: String) -> SessionError { .config(path: path, line: nil, message: message) }
         if task.labels.count < 2 { throw fail("task.labels: at least 2 labels are needed, found \(task.labels.count)") }
@@ -47,18 +55,12 @@ extension SessionConfig {
         if task.labels.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw fail("task.labels: a label is empty")
         }
-        if budget.total < 1 { throw fail("budget.total must be at least 1, got \(budget.total)") }
-        // 0 is allowed: the LLM labels everything (the paper's LLM-only baseline).
-        if !(budget.humanShare >= 0 && budget.humanShare <= 1) {
-            throw fail("budget.human_share must be in [0, 1], got \(budget.humanShare)")
+        for setting in SettingRange.all {
+            if let problem = setting.problem(in: self) { throw fail(problem) }
         }
-        if budget.rounds < 1 { throw fail("budget.rounds must be at least 1, got \(budget.rounds)") }
         if !["decay", "equal", "single"].contains(budget.schedule) {
             throw fail("budget.schedule must be decay, equal or single, got \"\(budget.schedule)\"")
         }
-        if !(budget.decay > 0 && budget.decay <= 1) { throw fail("budget.decay must be in (0, 1], got \(budget.decay)") }
-        if query.subsampleFactor < 1 { throw fail("query.subsample_factor must be at least 1") }
-        if retrieval.k < 0 { throw fail("retrieval.k must not be negative") }
         if !["similar", "random", "none"].contains(retrieval.mode) {
             throw fail("retrieval.mode must be similar, random or none, got \"\(retrieval.mode)\"")
         }
@@ -66,9 +68,6 @@ extension SessionConfig {
             let names = QueryStrategyName.allCases.map(\.rawValue).joined(separator: ", ")
             throw fail("query.strategy must be one of \(names), got \"\(query.strategy)\"")
         }
-        if llm.maxConcurrency < 1 { throw fail("llm.max_concurrency must be at least 1") }
-        if llm.maxAttempts < 1 { throw fail("llm.max_attempts must be at least 1") }
-        if !(llm.timeoutSeconds > 0) { throw fail("llm.timeout_seconds must be positive") }
         if let url = llm.baseURL, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw fail("llm.base_url must be an http(s) URL, got \"\(url)\"")
         }

@@ -13,6 +13,9 @@ public enum SessionError: Error, Equatable, CustomStringConvertible {
     case config(path: String, line: Int?, message: String)
     /// The database does not look like a session of this version.
     case schema(String)
+    /// A file or folder of the session cannot be used as one: an empty or foreign
+    /// session.sqlite, a path through a file.
+    case unusable(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -30,6 +33,8 @@ public enum SessionError: Error, Equatable, CustomStringConvertible {
             if let line { "\(path):\(line): \(message)" } else { "\(path): \(message)" }
         case .schema(let message):
             message
+        case .unusable(let path, let reason):
+            "\(path): \(reason)"
         }
     }
 }

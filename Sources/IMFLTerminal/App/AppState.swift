@@ -42,6 +42,10 @@ public struct LabelScreenState: Sendable {
     /// Expert labels in force in the session (all sittings), for the header.
     public var expertLabels = 0
     public var lastCommit: LabelCommit?
+    /// Whether the last line of the item's text has been on screen: it fit, or the expert
+    /// paged to its end. A label key is for an item the expert has read; see
+    /// `LabelScreen.unseenReason`.
+    public var lastLineShown = false
 
     public init() {}
 
@@ -136,9 +140,22 @@ public struct StatusLine: Equatable, Sendable {
     public enum Kind: Sendable { case info, warning, error }
     public var text: String
     public var kind: Kind
-    public init(_ text: String, _ kind: Kind = .info) {
+    /// The confirmation that a label was saved, which engine notices arriving after it are
+    /// added to instead of replacing it, so that it stays readable.
+    public var confirmation: String?
+    public init(_ text: String, _ kind: Kind = .info, confirmation: String? = nil) {
         self.text = text
         self.kind = kind
+        self.confirmation = confirmation
+    }
+
+    /// A save confirmation, kept when engine notices follow.
+    public static func saved(_ text: String) -> StatusLine { StatusLine(text, confirmation: text) }
+
+    /// `notice` after the confirmation this line holds, if any.
+    public func announcing(_ notice: String) -> StatusLine {
+        guard let confirmation else { return StatusLine(notice) }
+        return StatusLine(confirmation + " · " + notice, confirmation: confirmation)
     }
 }
 
@@ -169,6 +186,9 @@ public struct AppState: Sendable {
     }
 
     public var labels: [String] { session?.labels ?? [] }
+
+    /// Whether the terminal is large enough for the screens to be drawn at all.
+    public var fitsScreen: Bool { width >= AppView.minimumWidth && height >= AppView.minimumHeight }
 
     /// The label set index reached by `key`, if it is a label key.
     public func labelIndex(for key: Key) -> Int? {

@@ -19,7 +19,7 @@ public enum AppView {
             buffer.clear()
         }
         let area = buffer.area
-        guard state.width >= minimumWidth, state.height >= minimumHeight else {
+        guard state.fitsScreen else {
             let lines = wrap("Terminal too small: \(state.width)×\(state.height), imfl needs at least \(minimumWidth)×\(minimumHeight).", width: max(1, state.width))
             for (i, l) in lines.prefix(state.height).enumerated() { buffer.put(l, x: 0, y: i, style: Style(.warning)) }
             return

@@ -16,6 +16,7 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         state.width = w
         state.height = h
         state.label.scroll = min(state.label.scroll, LabelScreen.maxScroll(state))
+        LabelScreen.recordShownLines(&state)
         return []
     case .sessionLoaded(let info):
         state.session = info
@@ -28,12 +29,14 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         if let round = item?.round { state.dashboard?.currentRound = round }
         state.label.phase = item == nil ? .waiting : .ready
         state.label.scroll = 0
+        state.label.lastLineShown = false
+        LabelScreen.recordShownLines(&state)
         return []
     case .labelCommitted(let commit):
         state.label.lastCommit = commit
         state.label.expertLabels = commit.expertLabelCount
         state.label.phase = .loading
-        state.status = StatusLine("saved “\(commit.label)” for item \(commit.itemID)")
+        state.status = .saved("saved “\(commit.label)” for item \(commit.itemID)")
         return [.loadNextItem]
     case .skipped(let id):
         state.label.phase = .loading
@@ -48,6 +51,8 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         state.label.item = result.item
         state.label.phase = .ready
         state.label.scroll = 0
+        state.label.lastLineShown = false
+        LabelScreen.recordShownLines(&state)
         state.label.expertLabels = max(0, state.label.expertLabels - 1)
         state.status = StatusLine("undid “\(result.withdrawnLabel)” on item \(result.item.itemID) (round \(result.round)); label it again")
         return []
@@ -111,7 +116,7 @@ private func reduceEvent(_ state: inout AppState, _ event: BackendEvent) -> [Eff
         if let reason = s.pausedReason { state.status = StatusLine("LLM queue paused: \(reason)", .warning) }
         return []
     case .roundFinished(let report):
-        state.status = StatusLine("round \(report.round) retrained: macro-F1 \(formatFixed(report.macroF1, 2))")
+        state.status = (state.status ?? StatusLine("")).announcing("round \(report.round) retrained: macro-F1 \(formatFixed(report.macroF1, 2))")
         return [.loadDashboard]
     case .expertQueueChanged(let count):
         guard count > 0, state.label.phase == .waiting else { return [] }
@@ -120,7 +125,7 @@ private func reduceEvent(_ state: inout AppState, _ event: BackendEvent) -> [Eff
     case .reviewChanged:
         return state.screen == .review ? [reloadReview(&state)] : []
     case .notice(let text):
-        state.status = StatusLine(text)
+        state.status = (state.status ?? StatusLine("")).announcing(text)
         return []
     case .activity(let text):
         state.activity = text
@@ -161,7 +166,7 @@ private func chooseLabel(_ index: Int, _ state: inout AppState) -> [Effect] {
     guard labels.indices.contains(index) else { return [] }
     switch state.screen {
     case .label:
-        if let reason = state.label.busyReason ?? state.label.noItemReason {
+        if let reason = state.label.busyReason ?? state.label.noItemReason ?? LabelScreen.unseenReason(state) {
             state.status = StatusLine("key ignored: \(reason)", .warning)
             return []
         }
@@ -170,7 +175,8 @@ private func chooseLabel(_ index: Int, _ state: inout AppState) -> [Effect] {
         state.status = nil
         return [.submitLabel(itemID: item.itemID, label: labels[index])]
     case .review:
-        if let reason = state.review.selectionReason {
+        let tooSmall = state.fitsScreen ? nil : "the terminal is too small to show the row"
+        if let reason = tooSmall ?? state.review.selectionReason {
             state.status = StatusLine("key ignored: \(reason)", .warning)
             return []
         }
@@ -266,6 +272,7 @@ private func move(_ action: Action, _ state: inout AppState) -> [Effect] {
         default: break
         }
         state.label.scroll = max(0, min(s, LabelScreen.maxScroll(state)))
+        LabelScreen.recordShownLines(&state)
         return []
     case .review:
         guard state.review.total > 0 else { return [] }

@@ -65,7 +65,9 @@ public struct KeyMap: Sendable {
         Binding([.pageUp], .pageUp, .review, "page up", inFooter: false),
         Binding([.home], .top, .review, "first row", inFooter: false),
         Binding([.end], .bottom, .review, "last row", inFooter: false),
-        Binding([.char("a"), .enter], .accept, .review, "accept", disabledReason: { s in s.review.selectionReason }),
+        Binding([.char("a"), .enter], .accept, .review, "accept", disabledReason: { s in
+            s.fitsScreen ? s.review.selectionReason : "the terminal is too small to show the row"
+        }),
         Binding([.char("A")], .bulkAccept, .review, "bulk accept ≥", disabledReason: { s in
             s.review.total == 0 ? "no LLM labels to review" : nil
         }),

@@ -45,6 +45,28 @@ public enum LabelScreen {
         return max(0, wrap(item.text, width: l.text.width).count - textPageHeight(state))
     }
 
+    /// Why a label key must not act on the current item now: the screen cannot show it, or
+    /// part of its text has never been on screen. Nil once every line has been shown.
+    public static func unseenReason(_ state: AppState) -> String? {
+        guard state.fitsScreen else {
+            return "the terminal is too small to show the item (at least \(AppView.minimumWidth)×\(AppView.minimumHeight))"
+        }
+        guard textPageHeight(state) >= 1 else { return "the terminal has no room for the item's text" }
+        if !state.label.lastLineShown, maxScroll(state) > 0 {
+            return "part of the item is not on screen yet; page down (PgDn) to its end first"
+        }
+        return nil
+    }
+
+    /// Records that the item's last line is on screen, when it is at the current size and
+    /// scroll offset. The reducer calls it whenever the item, the size or the scroll changes,
+    /// and the runtime draws the state before it reads the next key.
+    static func recordShownLines(_ state: inout AppState) {
+        guard state.label.item != nil, state.fitsScreen, textPageHeight(state) >= 1,
+              state.label.scroll >= maxScroll(state) else { return }
+        state.label.lastLineShown = true
+    }
+
     public static func render(_ state: AppState, into buffer: inout Buffer, area: Rect) {
         let l = layout(state, body: area)
         let busy = state.label.busyReason != nil

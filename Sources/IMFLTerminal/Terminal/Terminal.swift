@@ -37,8 +37,9 @@ public final class Terminal {
     private struct PairKey: Hashable { var fg: Int; var bg: Int }
 
     /// Starts curses.
-    /// - Throws: `TerminalError` when stdin/stdout is not a terminal, TERM is unset or not in
-    ///   the terminfo database, or curses cannot start; the terminal is left untouched.
+    /// - Throws: `TerminalError` when stdin/stdout is not a terminal, TERM is unset, not in
+    ///   the terminfo database or cannot address the cursor (`dumb`), or curses cannot start;
+    ///   the terminal is left untouched.
     public init(theme: Theme) throws {
         guard isatty(0) == 1, isatty(1) == 1 else {
             throw TerminalError("imfl's labeling UI needs an interactive terminal: stdin and stdout must be a TTY")
@@ -51,6 +52,9 @@ public final class Terminal {
         case 0: throw TerminalError("TERM=\(term) is not in the terminfo database; use a known type such as xterm-256color, or install its terminfo entry (Debian: ncurses-term)")
         default: throw TerminalError("no terminfo database was found for TERM=\(term); install ncurses-base or set TERMINFO")
         }
+        guard imfl_has_cursor_addressing() == 1 else {
+            throw TerminalError("TERM=\(term) cannot place text on the screen (no cursor addressing), so imfl could not show the items you label; use a full-screen terminal type such as xterm-256color")
+        }
         setlocale(LC_ALL, "")
         if imfl_codeset_is_utf8() == 0 {
             // Wide characters need a UTF-8 C library locale; C.UTF-8 exists on every glibc.
@@ -60,7 +64,6 @@ public final class Terminal {
             throw TerminalError("curses could not start on TERM=\(term)")
         }
         self.screen = screen
-        imfl_install_signal_handlers()
         cbreak()
         noecho()
         nonl()
@@ -88,15 +91,20 @@ public final class Terminal {
         screen = nil
     }
 
-    /// The signal (SIGINT, SIGTERM, SIGHUP) received since the last call, or 0.
-    public func takeSignal() -> Int32 { imfl_take_signal() }
+    /// True once the terminal has gone away (the window or SSH connection was closed): curses
+    /// reads end-of-file, or an error, at once on every call, so waiting for keys would spin.
+    public private(set) var inputClosed = false
 
-    /// Waits up to `timeoutMs` for a key. A resize comes back as `.resize`.
+    /// Waits up to `timeoutMs` for a key. A resize comes back as `.resize`. Returns nil on a
+    /// timeout, and also when input has ended, which sets `inputClosed`.
     public func readInput(timeoutMs: Int32) -> Msg? {
         imfl_timeout(timeoutMs)
         var code: UInt32 = 0
         let r = imfl_get_wch(&code)
-        if r == imfl_err() { return nil }
+        if r == imfl_err() {
+            if Self.standardInputHungUp() { inputClosed = true }
+            return nil
+        }
         if r == imfl_key_code_yes() {
             let c = Int32(bitPattern: code)
             if c == imfl_key_resize() {
@@ -109,6 +117,16 @@ public final class Terminal {
             return Self.functionKey(c).map(Msg.key)
         }
         return Self.characterKey(code).map(Msg.key)
+    }
+
+    /// Whether standard input reports a hang-up or an error: a pseudo-terminal whose other
+    /// end was closed (tmux kill-session, a dropped SSH link) or a hung-up tty. A timeout on a
+    /// live terminal reports neither.
+    nonisolated static func standardInputHungUp() -> Bool {
+        var fd = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+        let r = poll(&fd, 1, 0)
+        if r < 0 { return errno != EINTR && errno != EAGAIN }
+        return fd.revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0
     }
 
     static func functionKey(_ c: Int32) -> Key? {
@@ -147,13 +165,53 @@ public final class Terminal {
     public func draw(_ next: Buffer) {
         for update in diff(previous, next) where !update.cell.isContinuation {
             let (attrs, pair) = cursesStyle(update.cell.style)
-            let wide = Array(update.cell.symbol.unicodeScalars.map { wchar_t(bitPattern: $0.value) })
-            wide.withUnsafeBufferPointer { p in
-                _ = imfl_put_cluster(Int32(update.y), Int32(update.x), p.baseAddress, Int32(p.count), attrs, pair)
+            let columns = update.cell.symbol.first.map(DisplayWidth.of) ?? 1
+            for part in Self.cursesParts(update.cell.symbol, columns: max(1, columns), width: { Int(imfl_wcwidth($0.value)) }) {
+                let wide = part.scalars.map { wchar_t(bitPattern: $0.value) }
+                wide.withUnsafeBufferPointer { p in
+                    _ = imfl_put_cluster(Int32(update.y), Int32(update.x + part.offset), p.baseAddress, Int32(p.count), attrs, pair)
+                }
             }
         }
         previous = next
         refresh()
+    }
+
+    /// One `cchar_t` to write: a spacing character and the zero-width marks on it.
+    struct CursesPart: Equatable {
+        var offset: Int
+        var scalars: [Unicode.Scalar]
+    }
+
+    /// Splits one grapheme cluster that the buffer measured as `columns` wide into what curses
+    /// can write so that exactly `columns` cells are painted.
+    ///
+    /// curses holds one spacing character per cell, so a cluster of several spacing characters
+    /// (an emoji with a skin-tone modifier, a ZWJ family, a flag's two regional indicators) is
+    /// refused whole, which left the previous frame's cells on screen. Instead each spacing
+    /// character starts a part, zero-width marks stay on theirs, joiners are dropped, parts that
+    /// would pass `columns` are left out and blanks fill what the parts do not cover.
+    /// - Parameter width: the terminal's width of a scalar (wcwidth).
+    nonisolated static func cursesParts(_ symbol: String, columns: Int, width: (Unicode.Scalar) -> Int) -> [CursesPart] {
+        var parts: [CursesPart] = []
+        var column = 0
+        var skipping = false
+        for scalar in symbol.unicodeScalars where scalar.value != 0x200D {
+            let w = width(scalar)
+            if w <= 0 {
+                if !skipping, !parts.isEmpty, parts[parts.count - 1].scalars.count < 5 { parts[parts.count - 1].scalars.append(scalar) }
+                continue
+            }
+            guard column + w <= columns else { skipping = true; continue }
+            skipping = false
+            parts.append(CursesPart(offset: column, scalars: [scalar]))
+            column += w
+        }
+        while column < columns {
+            parts.append(CursesPart(offset: column, scalars: [" "]))
+            column += 1
+        }
+        return parts
     }
 
     private func cursesStyle(_ style: Style) -> (attr_t, Int16) {

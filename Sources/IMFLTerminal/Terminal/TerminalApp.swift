@@ -1,4 +1,5 @@
 import Foundation
+import IMFLCore
 
 /// Messages produced off the main thread (backend answers, engine events) waiting for the UI
 /// loop, which polls between key reads.
@@ -26,6 +27,19 @@ public enum ExitReason: Equatable, Sendable {
     case quit
     /// A signal stopped the UI after the terminal was restored.
     case signal(Int32)
+    /// The terminal went away (its window or SSH connection closed).
+    case endOfInput
+
+    /// The exit status a command reports for this ending: 0 after quitting, 128 + the signal
+    /// number after a signal, and that of SIGHUP when the terminal went away, which is what a
+    /// hang-up is.
+    public var exitStatus: Int32 {
+        switch self {
+        case .quit: 0
+        case .signal(let s): 128 + s
+        case .endOfInput: 128 + SIGHUP
+        }
+    }
 }
 
 /// The runtime: reads keys, folds messages into the state, runs effects against the backend
@@ -37,10 +51,13 @@ public enum ExitReason: Equatable, Sendable {
 /// executor, which the main actor guarantees.
 @MainActor
 public enum TerminalApp {
-    /// Runs the UI until the expert quits or a signal arrives. Backend calls already sent are
-    /// finished before it returns, so a label typed just before quitting is still stored.
+    /// Runs the UI until the expert quits, one of `signals` arrives or the terminal goes away.
+    /// Backend calls already sent are finished before it returns, so a label typed just
+    /// before quitting is still stored.
+    /// - Parameter signals: caught by the caller before curses starts (so that curses leaves
+    ///   them alone) and kept until its own clean-up is done.
     /// - Throws: `TerminalError` when the terminal cannot be used.
-    public static func run(backend: any LabelingBackend, theme: Theme, keymap: KeyMap) async throws -> ExitReason {
+    public static func run(backend: any LabelingBackend, theme: Theme, keymap: KeyMap, signals: StopSignals) async throws -> ExitReason {
         let terminal = try Terminal(theme: theme)
         defer { terminal.close() }
         let inbox = Inbox()
@@ -64,12 +81,15 @@ public enum TerminalApp {
                 terminal.draw(buffer)
                 dirty = false
             }
-            let signal = terminal.takeSignal()
-            if signal != 0 {
+            if let signal = signals.received {
                 reason = .signal(signal)
                 break
             }
             var messages = terminal.readInput(timeoutMs: 25).map { [$0] } ?? []
+            if terminal.inputClosed {
+                reason = .endOfInput
+                break
+            }
             messages += inbox.drain()
             for msg in messages {
                 for effect in reduce(&state, msg) where effect != .quit { effectSink.yield(effect) }

@@ -66,7 +66,7 @@ struct Embed: AsyncParsableCommand {
 extension Embed {
     /// Embeds a session's missing items with a progress bar.
     func embedSession(_ folder: String) throws {
-        let session = try Session.open(folder)
+        let session = try Session.openChecked(folder)
         let embedder: MiniLMEmbedder
         do {
             embedder = try MiniLMEmbedder(modelDirectory: model ?? session.config.embedder.path)

@@ -34,7 +34,7 @@ struct Export: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try Session.open(folder, access: .readOnly)
+        let session = try Session.openChecked(folder, access: .readOnly)
         let labels = try DatasetExport.labels(of: session.database, sources: try sources())
         let data = try DatasetExport.render(labels, format: format.format)
         if let output {

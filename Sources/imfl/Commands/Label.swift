@@ -25,10 +25,10 @@ struct Label: AsyncParsableCommand {
     var model: String?
 
     func run() async throws {
-        let session = try Session.open(folder)
+        let session = try Session.openChecked(folder)
         let config = session.config
         let theme = try Theme.load(self.theme ?? config.ui.theme, directories: Theme.searchDirectories())
-        let keymap = try KeyMap.standard.overriding(config.ui.keys, file: session.configPath)
+        let keymap = try session.keymap()
         let embedder: MiniLMEmbedder
         do {
             embedder = try MiniLMEmbedder(modelDirectory: model ?? config.embedder.path)
@@ -45,11 +45,19 @@ struct Label: AsyncParsableCommand {
             do { try await engine.run() } catch is CancellationError {} catch { await backend.engineStopped(error) }
         }
         let forwarding = Task { await backend.run() }
-        let reason = try await TerminalApp.run(backend: backend, theme: theme, keymap: keymap)
+        let signals = StopSignals()
+        defer { signals.cancel() }
+        let reason = try await TerminalApp.run(backend: backend, theme: theme, keymap: keymap, signals: signals)
         engineTask.cancel()
-        _ = await engineTask.result
+        _ = await engineTask.finished(within: Self.engineGrace)
         forwarding.cancel()
         await annotator.shutdown()
-        if case .signal(let s) = reason { throw ExitCode(128 + s) }
+        if reason != .quit { throw ExitCode(reason.exitStatus) }
     }
+
+    /// How long the engine may take to notice cancellation after the UI has closed. Every
+    /// label is committed before the next item shows, so a retraining or LLM step cut short
+    /// here is redone when the session reopens; the expert's terminal, the lock and the LLM
+    /// server are not held for it.
+    static let engineGrace = Duration.milliseconds(500)
 }

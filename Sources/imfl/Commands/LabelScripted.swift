@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import IMFLCore
 import IMFLTerminal
 
 /// `imfl label-scripted`: the labeling UI over a scripted, deterministic session. Hidden from
@@ -43,7 +44,9 @@ struct LabelScripted: AsyncParsableCommand {
         } else {
             backend = ScriptedBackend(session: fresh, delay: delay)
         }
-        let reason = try await TerminalApp.run(backend: backend, theme: theme, keymap: keymap)
-        if case .signal(let s) = reason { throw ExitCode(128 + s) }
+        let signals = StopSignals()
+        defer { signals.cancel() }
+        let reason = try await TerminalApp.run(backend: backend, theme: theme, keymap: keymap, signals: signals)
+        if reason != .quit { throw ExitCode(reason.exitStatus) }
     }
 }

@@ -10,7 +10,7 @@ struct Plan: AsyncParsableCommand {
     var folder: String
 
     func run() async throws {
-        let session = try Session.open(folder, access: .readOnly)
+        let session = try Session.openChecked(folder, access: .readOnly)
         let schedule = try session.config.schedule()
         print(schedule.table())
         let rounds = try session.database.rounds()

@@ -103,6 +103,10 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Folder with model.safetensors and vocab.txt (default: IMFL_MINILM_DIR, imfl's venv).")
     var model: String?
 
+    /// How long the runs may take to notice cancellation after a stop signal before imfl
+    /// exits anyway (an embedding batch or a retraining step does not check for it).
+    static let stopGrace = Duration.seconds(1)
+
     func validate() throws {
         if !listArms {
             guard out != nil else { throw ValidationError("--out is required: the folder for the results") }
@@ -133,8 +137,18 @@ struct Simulate: AsyncParsableCommand {
             throw ValidationError("--llm-concurrency must be in 1…256")
         }
         guard (0 ..< 1).contains(expertNoise) else { throw ValidationError("--expert-noise must be in [0, 1)") }
-        guard budget >= 1, rounds >= 1, k >= 0, maxPool >= 0 else {
-            throw ValidationError("--budget and --rounds must be positive, --k and --max-pool not negative")
+        guard maxPool >= 0 else { throw ValidationError("--max-pool must not be negative") }
+        // The arms' settings become session settings, so session.toml's ranges apply.
+        var settings = SessionConfig(task: .init(name: name, labels: ["a", "b"]))
+        settings.budget.total = budget
+        settings.budget.humanShare = humanShare
+        settings.budget.rounds = rounds
+        settings.budget.decay = decay
+        settings.retrieval.k = k
+        do {
+            try settings.validate(path: "options")
+        } catch let error as SessionError {
+            throw ValidationError(error.description)
         }
         _ = try armList()
     }
@@ -192,17 +206,14 @@ struct Simulate: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         let server = LocalLLMServer(configuration: .init(parallel: settings.maxConcurrency))
-        var startedServer = false
+        var ownsServer = false
         if !reportOnly, simulated == nil, arms.contains(where: \.usesLLM), settings.usesLocalServer {
             guard server.isInstalled else {
                 throw ValidationError("the local LLM is not installed; run scripts/install-llm (or pass --llm URL)")
             }
-            if case .running = await server.status() {} else {
-                printError("starting the local LLM server …")
-                _ = try await server.start()
-                startedServer = true
-            }
+            if case .running = await server.status() {} else { ownsServer = true }
         }
+        let startServer = ownsServer
         let latency = Duration.milliseconds(Int(llmLatency * 1000))
         let runner = SimulationRunner(plan: plan, embedder: embedder) { session, cache in
             if let simulated {
@@ -219,18 +230,45 @@ struct Simulate: AsyncParsableCommand {
             return (annotator, { await annotator.shutdown() })
         }
         let display = SimulationDisplay()
+        let work = Task { () -> Result<[SimulationRunResult], any Error> in
+            do {
+                if startServer {
+                    printError("starting the local LLM server …")
+                    _ = try await server.start()
+                }
+                return .success(try await runner.run { display.show($0) })
+            } catch {
+                return .failure(error)
+            }
+        }
+        // ^C, kill or a closed terminal cancel the runs: finished runs are in the results
+        // files and the interrupted one resumes next time. A step that does not notice the
+        // cancellation within the grace period is abandoned, after stopping the server.
+        let signals = StopSignals { signal in
+            work.cancel()
+            Task {
+                guard !(await work.finished(within: Self.stopGrace)) else { return }
+                display.finish()
+                if startServer { _ = try? await server.stop() }
+                Foundation.exit(128 + signal)
+            }
+        }
+        defer { signals.cancel() }
+        let outcome = await work.value
+        if ownsServer { _ = try? await server.stop() }
         let results: [SimulationRunResult]
-        do {
-            results = try await runner.run { display.show($0) }
-        } catch {
+        switch outcome {
+        case .success(let r):
+            results = r
+        case .failure(let error):
             display.finish()
-            if startedServer { _ = try? await server.stop() }
+            if let signal = signals.received { throw ExitCode(128 + signal) }
             if error is CancellationError { throw ExitCode(130) }
+            if error is LocalLLMServerError { throw error }
             printError("imfl simulate: \(error)")
             throw ExitCode.failure
         }
         display.finish()
-        if startedServer { _ = try? await server.stop() }
         let outURL = URL(fileURLWithPath: out!)
         let markdown = (try? String(contentsOf: outURL.appendingPathComponent(SimulationReport.markdownFile), encoding: .utf8)) ?? ""
         print(markdown)

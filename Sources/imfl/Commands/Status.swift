@@ -12,7 +12,7 @@ struct Status: AsyncParsableCommand {
     var folder: String
 
     func run() async throws {
-        let session = try Session.open(folder, access: .readOnly)
+        let session = try Session.openChecked(folder, access: .readOnly)
         let status = try SessionStatus.compute(session)
         print(Self.render(status, name: session.config.task.name))
     }

@@ -270,6 +270,32 @@ struct ClientFaultTests {
         await server.stop()
     }
 
+    /// Regression for issue 14: an answer echoing the key was stored in the call log's error
+    /// (it is not a label) and shown on screen.
+    @Test("an answer that echoes the API key has it redacted before it is logged")
+    func echoedKeyIsRedacted() async throws {
+        let secret = "sk-test-echo-0123456789"
+        let server = try await FaultServer.start(Array(repeating: .answer("my key is \(secret)"), count: 3))
+        let client = OpenAIChatClient(
+            endpoint: ChatEndpoint(baseURL: server.baseURL, model: "m", apiKeyVariable: "IMFL_TEST_KEY"),
+            policy: Self.policy(), environment: { $0 == "IMFL_TEST_KEY" ? secret : nil })
+        let log = InMemoryCallLog()
+        let annotator = LLMAnnotator(
+            client: client, prompt: PromptBuilder(task: "t", labels: Self.labels), options: .init(constraint: .none), log: log)
+        do {
+            let answer = try await annotator.annotate(Self.item)
+            #expect(!"\(answer)".contains(secret))
+        } catch {
+            #expect(!"\(error)".contains(secret))
+        }
+        let records = await log.records
+        #expect(!records.isEmpty)
+        #expect(records.allSatisfy { !"\($0)".contains(secret) })
+        #expect(records.contains { ($0.error ?? "").contains("[redacted]") })
+        try await client.shutdown()
+        await server.stop()
+    }
+
     @Test("a missing API key variable is named in the error and nothing is sent")
     func missingAPIKey() async throws {
         let server = try await FaultServer.start([.answer("positive")])
