@@ -15,22 +15,9 @@ struct PipelineUITests {
         let server = try await LatencyChatServer.start(
             labels: ["negative", "neutral", "positive"], latency: .seconds(60), json: true)
         defer { Task { await server.stop() } }
-        let scratch = try Scratch()
-        let subjects = ["Sales", "Profit", "Orders", "Revenue", "Margins", "Costs", "Exports", "Bookings"]
-        let moves = [("fell sharply", "negative"), ("were unchanged", "neutral"), ("rose strongly", "positive")]
-        func line(_ id: String, _ n: Int) -> String {
-            let (move, label) = moves[n % 3]
-            return #"{"id": "\#(id)", "text": "\#(subjects[n % subjects.count]) at unit \#(n) \#(move) in the quarter.", "label": "\#(label)"}"#
-        }
-        let pool = try scratch.write("pool.jsonl", (0 ..< 40).map { line("p\($0)", $0) }.joined(separator: "\n"))
-        let test = try scratch.write("test.jsonl", (40 ..< 52).map { line("t\($0)", $0) }.joined(separator: "\n"))
-        let folder = scratch.path("s")
         // Given a session of 2 rounds (expert 7 + 3, LLM 5 + 5) whose LLM takes a minute per label
-        let created = try IMFLBinary.run([
-            "init", folder, "--pool", pool, "--test", test, "--labels", "negative,neutral,positive",
-            "--budget", "20", "--human-share", "0.5", "--rounds", "2", "--llm", server.baseURL, "--no-llm-check",
-        ])
-        try #require(created.status == 0, "imfl init failed: \(created.stderr)")
+        let scratch = try Scratch()
+        let folder = try SessionUITests().makeSession(scratch, llm: server.baseURL, options: ["--no-llm-check"])
 
         let tmux = try TmuxSession("\(TmuxSession.imflBinary) label \(folder)")
         defer { try? tmux.send("q") }

@@ -16,8 +16,8 @@ struct SessionUITests {
 
     /// A session of 40 pool and 12 test sentences with the LLM off (or `llm`). Its schedule
     /// (budget 20, half to the expert, 2 rounds, γ = 0.5) gives the expert 7 items in round 1
-    /// and 3 in round 2.
-    func makeSession(_ scratch: Scratch, llm: String = "off") throws -> String {
+    /// and 3 in round 2, and the LLM 5 in each.
+    func makeSession(_ scratch: Scratch, llm: String = "off", options: [String] = []) throws -> String {
         let subjects = ["Sales", "Profit", "Orders", "Revenue", "Margins", "Costs", "Exports", "Bookings"]
         let moves = [("fell sharply", "negative"), ("were unchanged", "neutral"), ("rose strongly", "positive")]
         func line(_ id: String, _ n: Int) -> String {
@@ -30,7 +30,7 @@ struct SessionUITests {
         let created = try IMFLBinary.run([
             "init", folder, "--pool", pool, "--test", test, "--labels", Self.labels.joined(separator: ","),
             "--budget", "20", "--human-share", "0.5", "--rounds", "2", "--llm", llm,
-        ])
+        ] + options)
         try #require(created.status == 0, "imfl init failed: \(created.stderr)")
         return folder
     }
