@@ -7,10 +7,12 @@ public struct RunTimings: Sendable, Equatable, Codable {
     public var seconds: [Int: Double] = [:]
     public var expertIdle: [Int: Double] = [:]
     public var llmWall: [Int: Double] = [:]
+    /// Wall time of the run so far, over every sitting.
+    public var wall: Double? = nil
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case seconds, expertIdle = "expert_idle", llmWall = "llm_wall" }
+    enum CodingKeys: String, CodingKey { case seconds, expertIdle = "expert_idle", llmWall = "llm_wall", wall }
 
     /// Reads the file; a file from before idle and LLM time were measured holds only the
     /// seconds per round.
@@ -30,10 +32,15 @@ actor RunClock {
     private var started: [Int: ContinuousClock.Instant] = [:]
     /// Rounds with LLM calls in flight, and since when.
     private var llmSince: [Int: ContinuousClock.Instant] = [:]
+    private let sittingStarted = ContinuousClock.now
+    private let earlierWall: Double?
 
     init(url: URL) {
         self.url = url
         timings = RunTimings.read(url)
+        // A run resumed from a file without a wall time (written before it was measured) has
+        // none: its earlier sittings are unknown.
+        earlierWall = timings.seconds.isEmpty ? 0 : timings.wall
     }
 
     func roundStarted(_ round: Int) {
@@ -60,6 +67,7 @@ actor RunClock {
     }
 
     func save() throws {
+        timings.wall = earlierWall.map { $0 + (ContinuousClock.now - sittingStarted).seconds }
         try JSONEncoder.pretty.encode(timings).write(to: url, options: .atomic)
     }
 }

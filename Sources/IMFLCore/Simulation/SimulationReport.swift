@@ -83,7 +83,7 @@ public struct SimulationReport: Sendable {
             out += "| \(s.arm.name) | \(s.seeds.count) | \(s.humanLabels) | \(s.llmLabels) | \(s.arm.strategy.rawValue) | "
                 + "\(schedule), \(s.arm.rounds) rounds | \(retrieval) | \(s.macroF1.percent) | \(s.accuracy.percent) | "
                 + "\(s.llmAccuracy.count == 0 ? "–" : s.llmAccuracy.percent) | \(s.llmCalls / runs) | "
-                + "\(s.llmCalls == 0 ? "–" : String(s.promptTokens / s.llmCalls)) | \(Self.duration(s.seconds / Double(runs))) | \(idle) |\n"
+                + "\(s.llmCalls == 0 ? "–" : String(s.promptTokens / s.llmCalls)) | \(s.seconds.map { Self.duration($0 / Double(runs)) } ?? "–") | \(idle) |\n"
         }
         out += "\nMacro-F1 against labels (mean over seeds; `·` is the majority baseline); the same curves are in \(Self.svgFile):\n\n```\n"
         out += SimulationChart(summaries: summaries, baseline: dataset.majorityMacroF1).text()

@@ -60,8 +60,19 @@ public struct SimulationRunResult: Sendable, Hashable, Codable {
     public var poolSize: Int
     public var testSize: Int
     public var rounds: [SimulationRound]
+    /// Wall time of the whole run (over every sitting, when resumed). Rounds overlap with the
+    /// overlapped pipeline, so their seconds do not add up to it; nil in results written
+    /// before it was measured.
+    public var wallSeconds: Double? = nil
 
     public var final: SimulationRound? { rounds.last }
+
+    /// The run's wall time: measured, or for a sequential run written before that, the sum of
+    /// its rounds (which then follow one another); nil when neither is known.
+    public var seconds: Double? {
+        wallSeconds ?? (arm.pipeline == .sequential || arm.humanShare <= 0 || arm.humanShare >= 1
+            ? rounds.map(\.seconds).reduce(0, +) : nil)
+    }
 }
 
 /// Mean and sample standard deviation of a few numbers (the seeds of an arm); both 0 when
@@ -93,10 +104,11 @@ public struct ArmSummary: Sendable, Hashable, Codable {
     public var llmAccuracy: MeanStd
     public var humanLabels: Int
     public var llmLabels: Int
-    /// LLM calls, prompt tokens and wall time, summed over the arm's runs.
+    /// LLM calls, prompt tokens and wall time, summed over the arm's runs (the time is nil
+    /// when a run's is unknown).
     public var llmCalls: Int
     public var promptTokens: Int
-    public var seconds: Double
+    public var seconds: Double?
     /// Expert idle time summed over the arm's runs (nil when no run measured it).
     public var expertIdleSeconds: Double?
     /// Mean macro-F1 after each round, over the seeds that reached it: the arm's curve.
@@ -121,7 +133,8 @@ public struct ArmSummary: Sendable, Hashable, Codable {
         llmLabels = finals.map(\.llmLabels).max() ?? 0
         llmCalls = runs.flatMap(\.rounds).map(\.llmCalls).reduce(0, +)
         promptTokens = runs.flatMap(\.rounds).map(\.promptTokens).reduce(0, +)
-        seconds = runs.flatMap(\.rounds).map(\.seconds).reduce(0, +)
+        let times = runs.compactMap(\.seconds)
+        seconds = times.count == runs.count ? times.reduce(0, +) : nil
         let idle = runs.flatMap(\.rounds).compactMap(\.expertIdleSeconds)
         expertIdleSeconds = idle.isEmpty ? nil : idle.reduce(0, +)
         let depth = runs.map(\.rounds.count).max() ?? 0

@@ -319,7 +319,8 @@ public struct SimulationRunner: Sendable {
                 macroF1Interval: m.evaluation.confusion.macroF1Interval(),
                 expertIdleSeconds: timings.expertIdle[m.round] ?? 0, llmWallSeconds: timings.llmWall[m.round] ?? 0)
         }
-        return SimulationRunResult(arm: arm, seed: seed, poolSize: poolSize, testSize: testSize, rounds: rounds)
+        return SimulationRunResult(arm: arm, seed: seed, poolSize: poolSize, testSize: testSize, rounds: rounds,
+                                   wallSeconds: timings.wall)
     }
 }
 
