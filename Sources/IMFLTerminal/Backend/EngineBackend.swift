@@ -49,16 +49,25 @@ public actor EngineBackend: LabelingBackend {
     public func run() async {
         for await event in engine.events {
             for message in translate(event) { continuation.yield(message) }
-            continuation.yield(.activity(await activity(after: event)))
+            let now = await engine.progress()
+            continuation.yield(.activity(activity(after: event, now)))
+            // The LLM queue's bar follows the round the LLM works on (with overlapped rounds,
+            // not the round the expert is in).
+            if let r = now.llmRound ?? now.rounds.last {
+                let p = TaskProgress(done: r.llmDone, total: r.llmTotal)
+                if progress[.llmQueue] != p {
+                    progress[.llmQueue] = p
+                    continuation.yield(.progress(.llmQueue, p))
+                }
+            }
         }
         continuation.finish()
     }
 
     /// The engine's state in words, after `event`.
-    private func activity(after event: EngineEvent) async -> String {
+    private func activity(after event: EngineEvent, _ progress: EngineProgress) -> String {
         if case .embedding = event {} else { embedding = embedding.flatMap { $0.done < $0.total ? $0 : nil } }
         if case .selecting(let r) = event { selecting = r } else if case .roundStarted = event { selecting = nil }
-        let progress = await engine.progress()
         return EngineActivity(
             progress: progress, embedding: embedding, embeddingSeconds: embeddingSecondsLeft(), selecting: selecting,
             secondsPerLLMLabel: secondsPerLLMLabel(), now: Date()
@@ -339,15 +348,10 @@ public actor EngineBackend: LabelingBackend {
         case .selecting(let round):
             return [.notice("Round \(round): choosing items (k-means over the pool)…")]
         case .roundStarted(let round, let expert, let llmCount):
-            let p = TaskProgress(done: 0, total: llmCount)
-            progress[.llmQueue] = p
-            return [.expertQueueChanged(count: expert), .progress(.llmQueue, p),
+            return [.expertQueueChanged(count: expert),
                     .notice("Round \(round): \(expert) items for you, \(llmCount) for the LLM")]
         case .queues(let sizes):
-            let total = progress[.llmQueue]?.total ?? sizes.llm
-            let p = TaskProgress(done: max(0, total - sizes.llm), total: total)
-            progress[.llmQueue] = p
-            return [.expertQueueChanged(count: sizes.expert), .progress(.llmQueue, p)]
+            return [.expertQueueChanged(count: sizes.expert)]
         case .labeled(_, _, let source):
             guard source == .llm else { return [] }
             llmLabelTimes.append(.now)
