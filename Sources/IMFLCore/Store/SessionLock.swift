@@ -9,7 +9,8 @@ import Glibc
 /// rounds, so a second writer is refused with the first one's process id. The kernel drops
 /// the lock when the process dies, however it dies, so a crash never leaves a stale lock.
 public final class SessionLock: @unchecked Sendable {
-    private let fd: Int32
+    /// The lock file's descriptor; -1 once a refused lock has closed it.
+    private var fd: Int32
 
     /// Takes the lock or throws `SessionError.locked` naming the holder's PID.
     public init(path: String, sessionPath: String) throws {
@@ -20,6 +21,9 @@ public final class SessionLock: @unchecked Sendable {
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let holder = Self.readPID(fd)
             close(fd)
+            // Swift runs `deinit` after a throwing initializer too: it must not close the
+            // descriptor again, which by then may be another thread's file (a database).
+            fd = -1
             throw SessionError.locked(path: sessionPath, pid: holder)
         }
         let pid = "\(getpid())\n"
@@ -28,6 +32,7 @@ public final class SessionLock: @unchecked Sendable {
     }
 
     deinit {
+        guard fd >= 0 else { return }
         _ = flock(fd, LOCK_UN)
         close(fd)
     }
