@@ -114,10 +114,31 @@ struct ReducerTests {
         let index = try #require(differing)
         press([state.labelKeys[index]], &session, &state)
 
-        // Then the row shows the override and the session logged it with its own source
+        // Then the row shows the override and the session logged it with its own source,
+        // and the cursor moved on as an accept would
         #expect(state.review.rows[0].status == .overridden(state.labels[index]))
         #expect(session.log.last == .override(itemID: first.itemID, label: state.labels[index]))
         #expect(state.review.pending.isEmpty)
+        #expect(state.review.selected == 1)
+    }
+
+    /// Regression for issue 13 (item 4): override left the cursor on the row, so the next
+    /// Enter accepted the LLM's original label over the override; the LLM's own label was
+    /// logged as an override.
+    @Test("review: the key of the LLM's own label accepts it; a following Enter judges the next row")
+    func ownLabelIsAnAccept() throws {
+        // Given the review list
+        var (session, state) = startedDemo()
+        press([.char("R")], &session, &state)
+        let first = try #require(state.review.selectedItem)
+        let second = try #require(state.review.rows.dropFirst().first)
+        // When the expert presses the key of the label the LLM gave, then Enter
+        let own = try #require(state.labels.firstIndex(of: first.llmLabel))
+        press([state.labelKeys[own], .enter], &session, &state)
+        // Then the first row is accepted (not overridden) and Enter accepted the second row
+        #expect(state.review.rows[0].status == .accepted)
+        #expect(session.log.suffix(2) == [.accept(itemID: first.itemID), .accept(itemID: second.itemID)])
+        #expect(!session.log.contains(.override(itemID: first.itemID, label: first.llmLabel)))
     }
 
     @Test("review: accept marks the row and moves to the next; o changes the order")

@@ -182,7 +182,11 @@ private func chooseLabel(_ index: Int, _ state: inout AppState) -> [Effect] {
         }
         guard let item = state.review.selectedItem else { return [] }
         state.review.pending.insert(item.itemID)
-        return [.override(itemID: item.itemID, label: labels[index])]
+        // The LLM's own label is an accept, not an override; either way the cursor moves on,
+        // as accept does, so the next key never lands on the row just judged.
+        let judged: Effect = labels[index] == item.llmLabel
+            ? .accept(itemID: item.itemID) : .override(itemID: item.itemID, label: labels[index])
+        return [judged] + move(.down, &state)
     case .dashboard:
         return []
     }
