@@ -216,7 +216,7 @@ struct ReducerTests {
         session.drive(&started, .event(.progress(.retraining, TaskProgress(done: 3, total: 10))))
         #expect(started.dashboard?.progress[.retraining] == TaskProgress(done: 3, total: 10))
         session.drive(&started, .event(.llmStatus(LLMStatus(pausedReason: "endpoint down"))))
-        #expect(started.status == StatusLine("LLM queue paused: endpoint down", .warning))
+        #expect(started.status == StatusLine("LLM queue paused (E shows why in full): endpoint down", .warning))
     }
 
     @Test("a disabled action explains itself instead of acting")

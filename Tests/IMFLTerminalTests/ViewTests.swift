@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import IMFLCore
 @testable import IMFLTerminal
@@ -154,7 +155,7 @@ struct ViewTests {
         press([.char("D")], &session, &state)
         let b = render(state)
         let row = b.trimmedLines.firstIndex { $0.contains("LLM paused: connection refused") }
-        #expect(row != nil)
+        #expect(row != nil, "\(b.trimmedLines.joined(separator: "\n"))")
         #expect(b.line(0).contains("LLM paused"))
         if let row {
             let x = b.line(row).distance(from: b.line(row).startIndex, to: b.line(row).range(of: "LLM paused:")!.lowerBound)
@@ -184,7 +185,25 @@ struct ViewTests {
         let lines = render(state).lines
         #expect(lines[1].contains("┌─ Keys · Label "))
         #expect(lines[2].contains("│ s           skip "))
-        #expect(lines.contains { $0.contains("│ 1 2 3       label the item") })
+        // The last rows (the label keys) are one page down
+        press([.pageDown], &session, &state)
+        #expect(render(state).lines.contains { $0.contains("│ 1 2 3       label the item") }, "\(render(state).lines.joined(separator: "\n"))")
+    }
+
+    @Test("E opens the LLM's error in full, wrapped, however long; E or Esc closes it")
+    func llmErrorOverlay() {
+        // Given a paused LLM whose reason is longer than a screen line
+        let reason = "3 LLM calls failed in a row: the LLM answered '{\"label\": \"neutral\"}', which is not one of the labels (negative, neutral, positive); set llm.constraint = \"json_schema\" in session.toml"
+        var (session, state) = startedDemo(session: .demo(llmPausedReason: reason))
+        // When the expert presses E
+        press([.char("E")], &session, &state)
+        // Then the whole reason is on screen, wrapped inside the box
+        let text = render(state).lines.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "│ ")) }.joined(separator: " ")
+        #expect(text.contains("The LLM's last error"))
+        #expect(text.contains("set llm.constraint = \"json_schema\" in session.toml"))
+        #expect(text.contains("Esc or E closes"))
+        press([.char("E")], &session, &state)
+        #expect(state.overlay == nil)
     }
 
     @Test("a terminal below the minimum gets a message instead of a broken layout")

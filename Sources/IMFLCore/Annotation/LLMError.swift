@@ -57,7 +57,7 @@ public enum LLMError: Error, Sendable, Equatable, CustomStringConvertible {
         case .answerOutsideLabelSet(let answer, let labels):
             "the LLM answered '\(answer.prefix(80))', which is not one of the labels \(labels.joined(separator: ", "))"
         case .paused(let reason, let until):
-            "LLM calls are paused until \(until.formatted(.iso8601)) after repeated failures: \(reason)"
+            "the endpoint failed repeatedly, so no call goes out for \(max(0, Int(until.timeIntervalSinceNow.rounded(.up)))) s: \(reason)"
         }
     }
 }

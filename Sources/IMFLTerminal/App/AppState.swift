@@ -130,6 +130,8 @@ public struct PickerState: Equatable, Sendable {
 public enum Overlay: Equatable, Sendable {
     case help(scroll: Int)
     case guidelines(scroll: Int)
+    /// The LLM's pause reason and last error in full.
+    case llmError(scroll: Int)
     case note(itemID: Int64, text: String)
     case picker(PickerState)
     case bulkThreshold(text: String)

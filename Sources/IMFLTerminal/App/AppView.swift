@@ -36,7 +36,8 @@ public enum AppView {
         switch state.overlay {
         case nil: break
         case .help(let scroll): HelpOverlay.render(state, scroll: scroll, into: &buffer, area: rows[1])
-        case .guidelines(let scroll): GuidelinesOverlay.render(state, scroll: scroll, into: &buffer, area: area)
+        case .guidelines(let scroll): TextOverlay.render(state, .guidelines, scroll: scroll, into: &buffer, area: area)
+        case .llmError(let scroll): TextOverlay.render(state, .llmError, scroll: scroll, into: &buffer, area: area)
         case .note(let id, let text):
             PromptOverlay.render(title: "Note for item \(id)", text: text, hint: "Enter saves · Esc cancels · empty clears", into: &buffer, area: rows[1])
         case .bulkThreshold(let text):

@@ -113,7 +113,7 @@ private func reduceEvent(_ state: inout AppState, _ event: BackendEvent) -> [Eff
         return []
     case .llmStatus(let s):
         state.dashboard?.llm = s
-        if let reason = s.pausedReason { state.status = StatusLine("LLM queue paused: \(reason)", .warning) }
+        if let reason = s.pausedReason { state.status = StatusLine("LLM queue paused (E shows why in full): \(reason)", .warning) }
         return []
     case .roundFinished(let report):
         state.status = (state.status ?? StatusLine("")).announcing("round \(report.round) retrained: macro-F1 \(formatFixed(report.macroF1, 2))")
@@ -259,6 +259,8 @@ private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
     case .retryLLM:
         state.status = StatusLine("retrying the LLM now…")
         return [.retryLLM]
+    case .showLLMError:
+        state.overlay = .llmError(scroll: 0)
     }
     return []
 }
@@ -308,14 +310,23 @@ private func move(_ action: Action, _ state: inout AppState) -> [Effect] {
 private func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     guard let overlay = state.overlay else { return [] }
     switch overlay {
-    case .help(let scroll), .guidelines(let scroll):
-        let isHelp: Bool = if case .help = overlay { true } else { false }
-        let maxScroll = isHelp ? HelpOverlay.maxScroll(state) : GuidelinesOverlay.maxScroll(state)
+    case .help(let scroll), .guidelines(let scroll), .llmError(let scroll):
+        let content: TextOverlay.Content? = switch overlay {
+        case .guidelines: .guidelines
+        case .llmError: .llmError
+        default: nil
+        }
+        let maxScroll = content.map { TextOverlay.maxScroll(state, $0) } ?? HelpOverlay.maxScroll(state)
+        // The key that opened the overlay closes it, from the key table, so a rebound key does too.
+        let opener: Action = switch content {
+        case .guidelines: .guidelines
+        case .llmError: .showLLMError
+        case nil: .help
+        }
         var s = scroll
         switch key {
         case .escape, .char("q"), .enter: state.overlay = nil; return []
-        case .char("?") where isHelp: state.overlay = nil; return []
-        case .char("g") where !isHelp: state.overlay = nil; return []
+        case _ where state.keymap.binding(for: key, on: .global)?.action == opener: state.overlay = nil; return []
         case .char("j"), .down: s += 1
         case .char("k"), .up: s -= 1
         case .pageDown, .char(" "): s += 10
@@ -323,7 +334,11 @@ private func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         default: return []
         }
         s = max(0, min(s, maxScroll))
-        state.overlay = isHelp ? .help(scroll: s) : .guidelines(scroll: s)
+        state.overlay = switch content {
+        case .guidelines: .guidelines(scroll: s)
+        case .llmError: .llmError(scroll: s)
+        case nil: .help(scroll: s)
+        }
         return []
     case .note(let id, var text):
         switch key {

@@ -24,6 +24,7 @@ public enum Action: String, CaseIterable, Sendable, Hashable {
     case cycleSort = "cycle-sort"
     case refresh
     case retryLLM = "retry-llm"
+    case showLLMError = "llm-error"
 }
 
 /// Where a binding applies.

@@ -74,6 +74,9 @@ public struct KeyMap: Sendable {
         Binding([.char("o")], .cycleSort, .review, "sort"),
         Binding([.char("/")], .pickLabel, .review, "override…", disabledReason: { s in s.review.selectionReason }),
         Binding([.char("r")], .refresh, .dashboard, "refresh"),
+        Binding([.char("E")], .showLLMError, .global, "the LLM's error in full", inFooter: false, disabledReason: { s in
+            s.dashboard?.llm.pausedReason == nil && s.dashboard?.llm.lastError == nil ? "the LLM has reported no error" : nil
+        }),
         Binding([.char("T")], .retryLLM, .global, "retry the LLM now", inFooter: false, disabledReason: { s in
             (s.dashboard?.llm.isPaused ?? false) ? nil : "the LLM is not paused"
         }),

@@ -106,7 +106,10 @@ public enum DashboardScreen {
         guard y < area.bottom else { return }
         if let reason = d.llm.pausedReason {
             x = buffer.put("LLM paused: ", x: area.x, y: y, style: Style(.error, .bold), maxX: area.right)
-            buffer.put(singleLine(reason), x: x, y: y, style: Style(.error), maxX: area.right)
+            // A reason cut at the edge says which key shows it whole.
+            let text = singleLine(reason), room = area.right - x
+            let shown = DisplayWidth.of(text) > room ? truncate(text, width: max(1, room - 4)) + " (E)" : text
+            buffer.put(shown, x: x, y: y, style: Style(.error), maxX: area.right)
         } else {
             buffer.put("LLM running", x: area.x, y: y, style: Style(.human), maxX: area.right)
         }

@@ -21,9 +21,11 @@ public enum HelpOverlay {
         area.centered(width: min(area.width, 64), height: min(area.height, lines(state).count + 3))
     }
 
+    /// The last useful scroll offset, for the body area the overlay is drawn in (it was
+    /// computed for the whole terminal, two rows taller, so the last rows could not be reached).
     public static func maxScroll(_ state: AppState) -> Int {
-        let area = Rect(x: 0, y: 0, width: state.width, height: state.height)
-        return max(0, lines(state).count - (box(area, state).height - 3))
+        let body = AppView.bodyArea(width: state.width, height: state.height)
+        return max(0, lines(state).count - (box(body, state).height - 3))
     }
 
     public static func render(_ state: AppState, scroll: Int, into buffer: inout Buffer, area: Rect) {
