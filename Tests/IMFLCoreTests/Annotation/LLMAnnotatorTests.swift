@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import IMFLCore
 
-@Suite("LLMAnnotator", .timeLimit(.minutes(1)))
+@Suite("LLMAnnotator")
 struct LLMAnnotatorTests {
     static let labels = ["positive", "negative", "neutral"]
 
