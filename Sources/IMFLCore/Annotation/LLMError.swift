@@ -64,7 +64,7 @@ public enum LLMError: Error, Sendable, Equatable, CustomStringConvertible {
 
 extension Duration {
     /// Seconds as a Double, for arithmetic and display.
-    var seconds: Double {
+    public var seconds: Double {
         let parts = components
         return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }

@@ -8,8 +8,7 @@ struct LLMQueueState: Sendable {
     var failures = 0
     /// No call is sent before this instant (backoff after a failure).
     var backoffUntil: ContinuousClock.Instant?
-    /// Labeling is paused after repeated failures until this time; then one trial call goes out.
-    var pausedUntil: Date?
+    /// Labeling is paused after repeated failures until this instant; then one trial call goes out.
     var pauseEnds: ContinuousClock.Instant?
     /// Pauses in a row without an answer in between (each doubles the next pause).
     var pauses = 0
@@ -43,7 +42,6 @@ extension RoundEngine {
         if let until = llm.pauseEnds {
             guard clock.now >= until else { return setTimer(until, in: &group) }
             llm.pauseEnds = nil
-            llm.pausedUntil = nil
             llm.probing = true
             eventSink.yield(.llmRetrying)
         }
@@ -114,7 +112,6 @@ extension RoundEngine {
             llm.pauses += 1
             llm.pauseEnds = clock.now + pause
             let until = Date().addingTimeInterval(pause.seconds)
-            llm.pausedUntil = until
             eventSink.yield(.llmPaused(
                 reason: "\(llm.failures) LLM call\(llm.failures == 1 ? "" : "s") failed in a row: \(error)", retryAt: until))
         } else {

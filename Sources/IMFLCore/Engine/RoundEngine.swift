@@ -1,3 +1,4 @@
+import Foundation
 import IMFLNumerics
 
 /// The IMFL round loop for one session.
@@ -391,7 +392,7 @@ public actor RoundEngine {
             },
             scheduledRounds: configuration.schedule.rounds.count,
             finishedRounds: rounds.values.filter { $0.status == .finished }.count,
-            llmPausedUntil: llm.pausedUntil, llmRetrying: llm.probing,
+            llmPausedUntil: llm.pauseEnds.map { Date().addingTimeInterval(($0 - .now).seconds) }, llmRetrying: llm.probing,
             finished: running && openRounds.isEmpty && roundToSelect() == nil)
     }
 

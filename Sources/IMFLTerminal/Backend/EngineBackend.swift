@@ -77,17 +77,12 @@ public actor EngineBackend: LabelingBackend {
     /// Seconds per LLM label over the last labels (nil before three have arrived).
     private func secondsPerLLMLabel() -> Double? {
         guard llmLabelTimes.count >= 4, let first = llmLabelTimes.first, let last = llmLabelTimes.last else { return nil }
-        return Self.seconds(last - first) / Double(llmLabelTimes.count - 1)
+        return (last - first).seconds / Double(llmLabelTimes.count - 1)
     }
 
     private func embeddingSecondsLeft() -> Double? {
         guard let p = embedding, let start = embeddingStarted, p.done > 0 else { return nil }
-        let elapsed = Self.seconds(ContinuousClock.now - start)
-        return elapsed / Double(p.done) * Double(p.total - p.done)
-    }
-
-    private static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        return (ContinuousClock.now - start).seconds / Double(p.done) * Double(p.total - p.done)
     }
 
     public func retryLLM() async { await engine.resumeLLM() }
