@@ -226,7 +226,6 @@ public final class OpenAIChatClient: Sendable {
         request.body = .bytes(ByteBuffer(bytes: body))
 
         let timeout = policy.requestTimeout
-        let started = ContinuousClock.now
         let maxBytes = policy.maxResponseBytes
         let http = self.http
         let sendable = SendableRequest(request: request)
@@ -252,12 +251,6 @@ public final class OpenAIChatClient: Sendable {
         } catch {
             if Task.isCancelled { throw CancellationError() }
             throw classify(error, apiKey: apiKey)
-        }
-        // The timer above is a task on the cooperative pool; when that pool is busy it can
-        // wake after a slow body has arrived whole. A response that took longer than the
-        // timeout is a timeout whichever task finished first.
-        if ContinuousClock.now - started > timeout {
-            throw LLMError.timedOut(endpoint: endpoint.baseURL, after: timeout)
         }
         return try interpret(raw, apiKey: apiKey)
     }
