@@ -132,7 +132,7 @@ struct UIDurabilityTests {
         // Then every label confirmed on screen is in force in the store, with the same label,
         // the database is intact, and the expert went through at least four round transitions
         let session = try Session.open(folder, access: .readOnly)
-        let current = try session.database.currentLabels()
+        let current = try session.database.replayedLog().currentLabels
         let lost = confirmed.filter { current[$0.item]?.label != $0.label || current[$0.item]?.source != .human }
         #expect(confirmed.count >= 100, "too few labels were confirmed to test anything; seed \(seed)")
         #expect(lost.isEmpty, "\(lost.count) of \(confirmed.count) labels confirmed on screen were lost: \(lost.prefix(5)); seed \(seed)")

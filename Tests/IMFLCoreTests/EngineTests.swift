@@ -81,15 +81,15 @@ struct EngineTests {
         for await event in engine.events {
             await onEvent(event)
             while let task = await engine.nextExpertItem() {
-                let log = try store.annotations()
+                let log = try store.annotationLog()
                 if log.isEmpty {
                     let wrong = labels.first { $0 != gold[task.itemID]! }!
                     try await engine.submit(itemID: task.itemID, label: wrong)
-                    #expect(try await engine.undo() == task.itemID)
+                    #expect(try await engine.undo(.expertLabel).undone.first?.itemID == task.itemID)
                 }
-                if task.round == 2, !log.contains(where: { $0.annotation.source == .override }) {
-                    let wrongLLM = log.first { $0.annotation.source == .llm && $0.annotation.label != gold[$0.annotation.itemID] }!
-                    try await engine.override(itemID: wrongLLM.annotation.itemID, label: gold[wrongLLM.annotation.itemID]!)
+                if task.round == 2, !log.contains(where: { $0.source == .override }) {
+                    let wrongLLM = log.first { $0.source == .llm && $0.label != gold[$0.itemID] }!
+                    try await engine.override(itemID: wrongLLM.itemID, label: gold[wrongLLM.itemID]!)
                 }
                 try await engine.submit(itemID: task.itemID, label: gold[task.itemID]!)
                 submitted += 1
@@ -106,12 +106,17 @@ struct EngineTests {
     }
 
     struct EndState: Equatable {
-        var annotations: [AnnotationRecord]
+        var annotations: [Annotation]
         var rounds: [RoundRecord]
         var queues: [[QueueEntry]]
         var metrics: [RoundMetrics]
         init(_ store: any EngineStore) throws {
-            annotations = try store.annotations()
+            // Event for event, apart from when each was written.
+            annotations = try store.annotationLog().map { event in
+                var e = event
+                e.createdAt = .distantPast
+                return e
+            }
             rounds = try store.rounds()
             queues = try rounds.map { try store.queue(round: $0.round) }
             metrics = try store.metrics()
@@ -151,9 +156,9 @@ struct EngineTests {
         #expect(straight.queues.map { $0.filter { $0.fidelity == .human }.count } == [7, 3])
         #expect(straight.queues.map { $0.filter { $0.fidelity == .llm }.count } == [15, 15])
         #expect(straight.rounds.allSatisfy { $0.status == .finished })
-        let log = LabelLog(straight.annotations)
+        let log = AnnotationLog(straight.annotations)
         #expect(log.labeledItems.count == 40)
-        #expect(straight.annotations.filter { $0.annotation.undoes != nil }.count == 1)
+        #expect(straight.annotations.filter { $0.kind == .undo }.count == 1)
         #expect(straight.metrics.count == 2)
         #expect(straight.metrics[1].llmAgreement.reviewed == 1)
         #expect(straight.metrics[1].llmAgreement.accuracy == 0)
@@ -164,7 +169,7 @@ struct EngineTests {
         let requests = await straightLLM.requests
         #expect(requests.count == 30)
         #expect(requests.suffix(15).allSatisfy { $0.examples.count == 5 })
-        let expertLabeled = Set(straight.annotations.filter { $0.annotation.source == .human && $0.annotation.label != nil }.map { Self.gold[$0.annotation.itemID]! })
+        let expertLabeled = Set(straight.annotations.filter { $0.source == .human && $0.label != nil }.map { Self.gold[$0.itemID]! })
         #expect(requests.last!.examples.allSatisfy { expertLabeled.contains($0.label) })
     }
 
@@ -186,7 +191,7 @@ struct EngineTests {
         #expect(events.filter { if case .llmError = $0 { true } else { false } }.count == 3)
         #expect(events.contains { if case .llmPaused = $0 { true } else { false } })
         #expect(events.contains(.llmResumed))
-        #expect(LabelLog(try store.annotations()).labeledItems.count == 20)
+        #expect(AnnotationLog(try store.annotationLog()).labeledItems.count == 20)
         #expect(try store.metrics().count == 1)
     }
 
@@ -201,11 +206,11 @@ struct EngineTests {
         let finished = try await Self.drive(engine, store: store)
         // Then both rounds finish with all 40 labels, split by fidelity as queued
         #expect(finished)
-        let log = LabelLog(try store.annotations())
+        let log = AnnotationLog(try store.annotationLog())
         #expect(log.labeledItems.count == 40)
         for round in try store.rounds() {
             for entry in try store.queue(round: round.round) {
-                let source = try #require(log.current(entry.itemID)).annotation.source
+                let source = try #require(log.current(entry.itemID)).source
                 #expect(entry.fidelity == .human ? source.fidelity == .human : source == .llm || source == .override)
             }
         }
@@ -225,11 +230,11 @@ struct EngineTests {
         // override of an item without an LLM label are refused
         await #expect(throws: EngineError.unknownLabel("bullish")) { try await engine.submit(itemID: task.itemID, label: "bullish") }
         await #expect(throws: EngineError.notInExpertQueue(itemID: 150)) { try await engine.submit(itemID: 150, label: "neutral") }
-        await #expect(throws: EngineError.nothingToUndo) { try await engine.undo() }
+        await #expect(throws: EngineError.nothingToUndo) { try await engine.undo(.expertLabel) }
         try await engine.submit(itemID: task.itemID, label: "neutral")
         await #expect(throws: EngineError.alreadyLabeled(itemID: task.itemID)) { try await engine.submit(itemID: task.itemID, label: "neutral") }
         await #expect(throws: EngineError.noLLMLabel(itemID: task.itemID)) { try await engine.override(itemID: task.itemID, label: "positive") }
-        #expect(try store.annotations().count == 1)
+        #expect(try store.annotationLog().count == 1)
         run.cancel()
         _ = await run.result
     }

@@ -30,12 +30,12 @@ struct EvaluationSampleTests {
         let metrics = try store.metrics()
         #expect(metrics.map(\.round) == [1, 2])
         #expect(metrics.map(\.evaluation.confusion.total) == [15, 30])
-        let log = try store.annotations()
-        let inForce = LabelLog(log)
+        let log = try store.annotationLog()
+        let inForce = AnnotationLog(log)
         let sampleLabels = sample.compactMap { inForce.current($0) }
-        #expect(sampleLabels.map(\.annotation.round).filter { $0 == 1 }.count == 15)
-        #expect(Set(sampleLabels.map(\.annotation.itemID)) == sample)
-        #expect(sampleLabels.allSatisfy { $0.annotation.source == .human })
+        #expect(sampleLabels.map(\.round).filter { $0 == 1 }.count == 15)
+        #expect(Set(sampleLabels.map(\.itemID)) == sample)
+        #expect(sampleLabels.allSatisfy { $0.source == .human })
         // And the sample never trained the model: the expert labels it trained on are the
         // round's queue (10) and one override, as in a session with a test file
         #expect(metrics[1].humanLabels == 11 && metrics[1].llmLabels == 29)
@@ -49,8 +49,8 @@ struct EvaluationSampleTests {
             #expect(interval.level == 0.95)
         }
         // And within round 1 the sample's items were interleaved with the query's
-        let round1 = log.filter { $0.annotation.round == 1 && $0.annotation.source == .human && $0.annotation.label != nil }
-            .map { sample.contains($0.annotation.itemID) }
+        let round1 = log.filter { $0.round == 1 && $0.source == .human && $0.label != nil }
+            .map { sample.contains($0.itemID) }
         let switches = zip(round1, round1.dropFirst()).filter { $0 != $1 }.count
         #expect(switches >= 4, "kinds in labeling order: \(round1)")
     }
@@ -65,8 +65,9 @@ struct EvaluationSampleTests {
         for await event in engine.events { if case .roundStarted = event { break } }
         // When the expert walks the waiting items by skipping each
         var seen = [ExpertTask]()
-        while let task = await engine.nextExpertItem(skipped: seen.map(\.itemID)), !seen.contains(where: { $0.itemID == task.itemID }) {
+        while let task = await engine.nextExpertItem(), !seen.contains(where: { $0.itemID == task.itemID }) {
             seen.append(task)
+            try await engine.skip(itemID: task.itemID)
         }
         // Then the round's 7 query items and the first 15 of the sample are offered, marked
         #expect(seen.filter { $0.purpose == .query }.count == 7)

@@ -105,7 +105,7 @@ struct LLMQueueTests {
         var metrics: [RoundMetrics]
         init(_ store: any EngineStore) throws {
             queues = try store.rounds().map { try store.queue(round: $0.round) }
-            let log = LabelLog(try store.annotations())
+            let log = AnnotationLog(try store.annotationLog())
             labels = Dictionary(uniqueKeysWithValues: log.labeledItems.map { ($0, log.label($0)!) })
             metrics = try store.metrics()
         }
@@ -121,8 +121,8 @@ struct LLMQueueTests {
         // When the expert labels whatever is offered, and the LLM is released only once the
         // expert has nothing left
         try await Self.expert(engine, whenIdle: {
-            let log = LabelLog((try? store.annotations()) ?? [])
-            let llmLabels = log.labeledItems.filter { log.current($0)?.annotation.source == .llm }
+            let log = AnnotationLog((try? store.annotationLog()) ?? [])
+            let llmLabels = log.labeledItems.filter { log.current($0)?.source == .llm }
             let rounds = (try? store.rounds()) ?? []
             if rounds.count == 2, llmLabels.isEmpty, await engine.progress().rounds.allSatisfy({ $0.expertWaiting == 0 }) {
                 await sawRound2.set()
@@ -132,13 +132,13 @@ struct LLMQueueTests {
         // Then round 2's expert items were labeled before any LLM label existed, and the
         // session finished both rounds with every label
         #expect(await sawRound2.value, "round 2 was not open for the expert while the LLM was held")
-        let log = LabelLog(try store.annotations())
+        let log = AnnotationLog(try store.annotationLog())
         #expect(log.labeledItems.count == 40)
         #expect(try store.metrics().map(\.round) == [1, 2])
-        let firstLLM = try #require(try store.annotations().firstIndex { $0.annotation.source == .llm })
-        let round2Expert = try store.annotations().filter { $0.annotation.source == .human && $0.annotation.round == 2 }
+        let firstLLM = try #require(try store.annotationLog().firstIndex { $0.source == .llm })
+        let round2Expert = try store.annotationLog().filter { $0.source == .human && $0.round == 2 }
         #expect(round2Expert.count == 3)
-        #expect(round2Expert.allSatisfy { r in try! store.annotations().firstIndex(of: r)! < firstLLM })
+        #expect(round2Expert.allSatisfy { r in try! store.annotationLog().firstIndex(of: r)! < firstLLM })
     }
 
     @Test("overlapped: an LLM label that stands was asked with the expert labels of its round and earlier only")
@@ -153,14 +153,14 @@ struct LLMQueueTests {
         })
         // Then every LLM prompt's examples are expert labels of rounds ≤ the item's round,
         // although by then the expert had labeled every round
-        let records = try store.annotations()
+        let records = try store.annotationLog()
         let expertRound = Dictionary(uniqueKeysWithValues: records
-            .filter { $0.annotation.source == .human && $0.annotation.label != nil }
-            .map { ("item \($0.annotation.itemID)", $0.annotation.round) })
+            .filter { $0.source == .human && $0.label != nil }
+            .map { ("item \($0.itemID)", $0.round ?? 0) })
         let itemRound = Dictionary(uniqueKeysWithValues: try store.rounds().flatMap { try store.queue(round: $0.round) }
             .map { ($0.itemID, $0.round) })
         let requests = await llm.requests
-        #expect(requests.count == records.filter { $0.annotation.source == .llm }.count)
+        #expect(requests.count == records.filter { $0.source == .llm }.count)
         for request in requests {
             let round = try #require(itemRound[request.itemID])
             let examples = request.examples.map { expertRound[$0.text] }
@@ -205,7 +205,7 @@ struct LLMQueueTests {
         #expect(await serial.peak == 1)
         #expect(await wide.peak == 16)
         #expect(try Outcome(serialStore) == Outcome(wideStore))
-        #expect(try wideStore.annotations().filter { $0.annotation.source == .llm }.count == 30)
+        #expect(try wideStore.annotationLog().filter { $0.source == .llm }.count == 30)
     }
 
     @Test("cancelling the engine with calls in flight writes no LLM label, and a new engine finishes the session")
@@ -227,10 +227,10 @@ struct LLMQueueTests {
         _ = await run.result
         // Then every held call saw the cancellation and no LLM label was written
         #expect(await held.cancelled == 4)
-        #expect(try store.annotations().allSatisfy { $0.annotation.source != .llm })
+        #expect(try store.annotationLog().allSatisfy { $0.source != .llm })
         // And a new engine on the same store labels the rest and trains the round
         try await Self.expert(Self.engine(store, GatedAnnotator(gold: EngineTests.gold), config))
-        #expect(LabelLog(try store.annotations()).labeledItems.count == 40)
+        #expect(AnnotationLog(try store.annotationLog()).labeledItems.count == 40)
         #expect(try store.metrics().count == 1)
     }
 
@@ -257,7 +257,7 @@ struct LLMQueueTests {
         let resumed = try #require(events.firstIndex(of: .llmResumed))
         let afterResume = events[resumed...].compactMap { if case .llmCalls(_, let n) = $0 { n } else { nil } }
         #expect(afterResume.max()! > 1, "concurrency did not come back after the trial call answered")
-        #expect(LabelLog(try store.annotations()).labeledItems.count == 80)
+        #expect(AnnotationLog(try store.annotationLog()).labeledItems.count == 80)
         #expect(try store.metrics().count == 1)
     }
 
@@ -283,7 +283,7 @@ struct LLMQueueTests {
         #expect(server.requests == 40)
         #expect(server.peakInFlight > 1)
         #expect(server.peakInFlight <= 8)
-        #expect(try store.annotations().filter { $0.annotation.source == .llm }.count == 40)
+        #expect(try store.annotationLog().filter { $0.source == .llm }.count == 40)
     }
 }
 

@@ -47,8 +47,8 @@ struct SessionEngineTests {
         #expect(actual.queues == expected.queues)
         #expect(actual.metrics == expected.metrics)
         // And the UI's view of the log agrees with the engine's
-        let current = try reopened.currentLabels()
-        let engineView = LabelLog(actual.annotations)
+        let current = try reopened.replayedLog().currentLabels
+        let engineView = AnnotationLog(actual.annotations)
         #expect(Set(current.keys) == Set(engineView.labeledItems))
         #expect(current.allSatisfy { engineView.label($0.key) == $0.value.label })
     }

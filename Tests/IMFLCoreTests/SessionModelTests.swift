@@ -28,7 +28,7 @@ struct SessionModelTests {
         // And a refit trains on every label in force
         let refit = try SessionModel.build(store: store, configuration: config, modelID: ClusterEmbedder().modelID, refit: true)
         #expect(refit.round == nil)
-        #expect(refit.humanLabels + refit.llmLabels == LabelLog(try store.annotations()).labeledItems.count)
+        #expect(refit.humanLabels + refit.llmLabels == AnnotationLog(try store.annotationLog()).labeledItems.count)
     }
 
     @Test("before any round is finished there is nothing to export, unless refitting")

@@ -77,15 +77,15 @@ import Testing
         do {
             let session = try Session.open(folder)
             let items = try session.database.items(split: .pool)
-            try session.database.saveLabel(itemId: items[0].id!, label: "positive", source: .human, annotator: "expert", round: 1)
-            try session.database.saveLabel(itemId: items[1].id!, label: "neutral", source: .llm, annotator: "qwen", round: 1, confidence: 0.7)
+            try session.database.append(.label("positive", itemID: items[0].id!, source: .human, round: 1))
+            try session.database.append(.label("neutral", itemID: items[1].id!, source: .llm, round: 1, confidence: 0.7))
             try session.database.beginRound(RoundRecord(round: 1, status: .labeling, human: 2, llm: 3),
                                              queue: [QueueEntry(round: 1, itemID: items[2].id!, fidelity: .human, rank: 0)])
         }
         // When it is opened again
         let session = try Session.open(folder)
         // Then the labels, the round and its queue are all there
-        let current = try session.database.currentLabels()
+        let current = try session.database.replayedLog().currentLabels
         #expect(current.values.map(\.label).sorted() == ["neutral", "positive"])
         #expect(try session.database.rounds().first?.status == .labeling)
         #expect(try session.database.queue(round: 1).map(\.fidelity) == [.human])
@@ -95,10 +95,10 @@ import Testing
         let dir = try TempDir()
         let session = try Session.open(try makeSession(dir))
         let items = try session.database.items(split: .pool)
-        try session.database.saveLabel(itemId: items[0].id!, label: "positive", source: .human, annotator: "e", round: 1)
-        try session.database.saveLabel(itemId: items[1].id!, label: "neutral", source: .llm, annotator: "q", round: 1)
-        try session.database.saveLabel(itemId: items[2].id!, label: "neutral", source: .llm, annotator: "q", round: 1)
-        try session.database.saveLabel(itemId: items[2].id!, label: "negative", source: .override, annotator: "e", round: 1)
+        try session.database.append(.label("positive", itemID: items[0].id!, source: .human, round: 1))
+        try session.database.append(.label("neutral", itemID: items[1].id!, source: .llm, round: 1))
+        try session.database.append(.label("neutral", itemID: items[2].id!, source: .llm, round: 1))
+        try session.database.append(.label("negative", itemID: items[2].id!, source: .override, round: 1))
         let status = try SessionStatus.compute(session)
         #expect(status.bySource == [.human: 1, .llm: 1, .override: 1])
         #expect(status.byLabel["neutral"] == [.llm: 1])
@@ -113,10 +113,10 @@ import Testing
         let dir = try TempDir()
         let session = try Session.open(try makeSession(dir))
         let items = try session.database.items(split: .pool)
-        try session.database.saveLabel(itemId: items[0].id!, label: "positive", source: .human, annotator: "e", round: 1)
-        try session.database.saveLabel(itemId: items[1].id!, label: "neutral", source: .llm, annotator: "q", round: 1, confidence: 0.8)
-        try session.database.saveLabel(itemId: items[3].id!, label: "neutral", source: .llm, annotator: "q", round: 2)
-        try session.database.saveLabel(itemId: items[3].id!, label: "positive", source: .override, annotator: "e", round: 2)
+        try session.database.append(.label("positive", itemID: items[0].id!, source: .human, round: 1))
+        try session.database.append(.label("neutral", itemID: items[1].id!, source: .llm, round: 1, confidence: 0.8))
+        try session.database.append(.label("neutral", itemID: items[3].id!, source: .llm, round: 2))
+        try session.database.append(.label("positive", itemID: items[3].id!, source: .override, round: 2))
         // When the labels are exported and imported as a new pool
         let labels = try DatasetExport.labels(of: session.database, sources: [.human, .llm, .override])
         #expect(labels.map(\.reviewed) == [true, false, true])
@@ -132,8 +132,8 @@ import Testing
         let dir = try TempDir()
         let session = try Session.open(try makeSession(dir))
         let items = try session.database.items(split: .pool)
-        try session.database.saveLabel(itemId: items[0].id!, label: "positive", source: .human, annotator: "e", round: 1)
-        try session.database.saveLabel(itemId: items[1].id!, label: "neutral", source: .llm, annotator: "q", round: 1)
+        try session.database.append(.label("positive", itemID: items[0].id!, source: .human, round: 1))
+        try session.database.append(.label("neutral", itemID: items[1].id!, source: .llm, round: 1))
         #expect(try DatasetExport.labels(of: session.database, sources: [.llm]).map(\.id) == ["p2"])
     }
 }

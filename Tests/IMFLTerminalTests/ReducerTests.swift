@@ -155,16 +155,30 @@ struct ReducerTests {
         #expect(rows.dropFirst(disagreeing.count).allSatisfy { $0.prediction?.label == $0.llmLabel })
     }
 
-    @Test("review: bulk accept above a threshold accepts exactly the confident unreviewed labels")
-    func bulkAccept() {
+    @Test("review: bulk accept previews its count, accepts exactly the confident unreviewed labels, and one u takes it back")
+    func bulkAccept() throws {
         var (session, state) = startedDemo()
-        let expected = session.llmLabels.filter { $0.confidence >= 0.8 }.count
+        let expected = session.llmLabels.filter { $0.confidence >= 0.5 }.count
+        try #require(expected > 1)
+        let unreviewed = session.llmLabels.count
         press([.char("R"), .char("A")], &session, &state)
         #expect(state.overlay == .bulkThreshold(text: "0.90"))
-        press([.backspace, .backspace, .backspace, .backspace] + Key.chars("0.8") + [.enter], &session, &state)
+        // The prompt says what Enter would do at the threshold typed so far
+        press([.backspace, .backspace, .backspace, .backspace] + Key.chars("0.5"), &session, &state)
+        #expect(state.review.bulkPreview?.accepted == expected)
+        #expect(bulkAcceptHint(state.review.bulkPreview).hasPrefix("Enter accepts \(expected) of \(unreviewed) unreviewed"))
+        press([.enter], &session, &state)
         #expect(state.overlay == nil)
         #expect(session.llmLabels.filter { $0.status == .accepted }.count == expected)
-        #expect(state.status?.text == "accepted \(expected) LLM label\(expected == 1 ? "" : "s") with confidence ≥ 0.80")
+        #expect(state.status?.text == "accepted \(expected) LLM label\(expected == 1 ? "" : "s") with confidence ≥ 0.50 as one step; u undoes it")
+        // A bulk accept is not a judgement of single labels: agreement does not count it
+        #expect(session.dashboard().agreementCompared == 0)
+        // One undo on the Review screen takes the whole bulk accept back
+        press([.char("u")], &session, &state)
+        #expect(session.llmLabels.allSatisfy { $0.status == .unreviewed })
+        #expect(state.status?.text == "undid the bulk accept of \(expected) items; the LLM labels are unreviewed again")
+        press([.char("u")], &session, &state)
+        #expect(state.status?.text == "nothing to undo on this screen (label undo is on the Label screen)")
     }
 
     @Test("the picker filters labels as the expert types and commits the chosen one")

@@ -113,7 +113,7 @@ struct ViewTests {
         #expect(b[15, 5].style.role == .warning)     // the model disagrees: positive vs neutral
         #expect(b.trimmedLines[15] == "Item 32 · LLM: negative · cluster 0")
         #expect(b.trimmedLines[19] == "Prompt examples:")
-        #expect(b.line(23).hasPrefix(" a/Enter accept  A bulk accept ≥  o sort  / override…"))
+        #expect(b.line(23).hasPrefix(" a/Enter accept  A bulk accept ≥  o sort  u undo  / override…"))
     }
 
     @Test("dashboard at 80×24 after round 1: F1 chart, per-class F1, budget, schedule with the current round")

@@ -30,10 +30,13 @@ public struct AnnotationAnswer: Sendable, Hashable {
     public var confidence: Double?
     /// Probability per label (renormalised over the label set); empty when unknown.
     public var probabilities: [String: Double]
-    public init(label: String, confidence: Double?, probabilities: [String: Double] = [:]) {
+    /// The hash of the prompt that was sent (the answer cache's key), when a prompt was.
+    public var promptHash: String?
+    public init(label: String, confidence: Double?, probabilities: [String: Double] = [:], promptHash: String? = nil) {
         self.label = label
         self.confidence = confidence
         self.probabilities = probabilities
+        self.promptHash = promptHash
     }
 }
 

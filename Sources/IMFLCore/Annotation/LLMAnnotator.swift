@@ -96,7 +96,9 @@ public struct LLMAnnotator: Annotator {
             await record(LLMCallRecord(
                 itemID: request.itemID, model: chat.model, promptHash: key, promptTokens: nil, completionTokens: nil,
                 latencySeconds: 0, cost: 0, attempts: 0, cached: true, error: nil, startedAt: startedAt))
-            return cached.answer
+            var answer = cached.answer
+            answer.promptHash = key
+            return answer
         }
         let completion: ChatCompletion
         do {
@@ -125,7 +127,7 @@ public struct LLMAnnotator: Annotator {
         let probabilities = LabelProbabilities.distribution(
             tokens: completion.tokens, labelOffset: parsed.utf8Offset, labels: prompt.labels)
         let answer = AnnotationAnswer(
-            label: parsed.label, confidence: probabilities?[parsed.label], probabilities: probabilities ?? [:])
+            label: parsed.label, confidence: probabilities?[parsed.label], probabilities: probabilities ?? [:], promptHash: key)
         await record(LLMCallRecord(
             itemID: request.itemID, model: chat.model, promptHash: key, promptTokens: completion.promptTokens,
             completionTokens: completion.completionTokens, latencySeconds: completion.latency.seconds, cost: cost,

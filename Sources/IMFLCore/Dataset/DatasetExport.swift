@@ -11,6 +11,8 @@ public struct ExportedLabel: Sendable, Equatable, Codable {
     public var confidence: Double?
     /// The expert looked at this label (an expert label, an override, or an accepted LLM label).
     public var reviewed: Bool
+    /// The expert's note on the item, if any.
+    public var note: String?
 }
 
 /// Writes every labeled pool item with its current label. The output reads back through
@@ -18,13 +20,13 @@ public struct ExportedLabel: Sendable, Equatable, Codable {
 public enum DatasetExport {
     /// The current labels of the session's pool, in file order, from the given sources.
     public static func labels(of database: AppDatabase, sources: Set<LabelSource>) throws -> [ExportedLabel] {
-        let current = try database.currentLabels()
+        let log = try database.replayedLog()
         return try database.items(split: .pool).compactMap { item in
-            guard let id = item.id, let label = current[id], sources.contains(label.source) else { return nil }
+            guard let id = item.id, let label = log.current(id), sources.contains(label.source) else { return nil }
             return ExportedLabel(
                 id: item.key, text: item.text, label: label.label, source: label.source,
                 round: label.round, confidence: label.confidence,
-                reviewed: label.source != .llm || label.reviewed)
+                reviewed: label.source != .llm || label.reviewed, note: log.note(id))
         }
     }
 
@@ -43,14 +45,14 @@ public enum DatasetExport {
         case .csv:
             let stream = OutputStream(toMemory: ())
             let writer = try CSVWriter(stream: stream)
-            try writer.write(row: ["id", "text", "label", "source", "round", "confidence", "reviewed"])
+            try writer.write(row: ["id", "text", "label", "source", "round", "confidence", "reviewed", "note"])
             for label in labels {
                 writer.beginNewRow()
                 try writer.write(row: [
                     label.id, label.text, label.label, label.source.rawValue,
                     label.round.map(String.init) ?? "", label.confidence.map { String($0) } ?? "",
-                    label.reviewed ? "true" : "false",
-                ], quotedAtIndex: { $0 == 1 || $0 == 0 })
+                    label.reviewed ? "true" : "false", label.note ?? "",
+                ], quotedAtIndex: { $0 == 1 || $0 == 0 || $0 == 7 })
             }
             writer.stream.close()
             var data = (stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data) ?? Data()

@@ -51,6 +51,8 @@ public struct ExpertTask: Sendable, Equatable {
     public var neighbours: [LabeledNeighbour]
     /// Why the expert is asked: to teach the classifier, or to measure it.
     public var purpose: Purpose
+    /// The expert's note on the item, if any.
+    public var note: String?
 
     /// What an expert label is for.
     public enum Purpose: String, Sendable, Equatable {
@@ -61,7 +63,9 @@ public struct ExpertTask: Sendable, Equatable {
         case evaluation
     }
 
-    public init(itemID: Int64, text: String, round: Int, rank: Int, neighbours: [LabeledNeighbour], purpose: Purpose = .query) {
+    public init(itemID: Int64, text: String, round: Int, rank: Int, neighbours: [LabeledNeighbour], purpose: Purpose = .query,
+                note: String? = nil) {
+        self.note = note
         self.itemID = itemID
         self.text = text
         self.round = round
@@ -87,6 +91,7 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case alreadyLabeled(itemID: Int64)
     case noLLMLabel(itemID: Int64)
     case nothingToUndo
+    case unknownItem(itemID: Int64)
     case missingVector(itemID: Int64)
     case alreadyRunning
     case embedderDimension(expected: Int, got: Int)
@@ -97,7 +102,8 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
         case let .notInExpertQueue(id): "item \(id) is not waiting for the expert in this round"
         case let .alreadyLabeled(id): "item \(id) is already labeled; undo first"
         case let .noLLMLabel(id): "item \(id) has no LLM label to override"
-        case .nothingToUndo: "nothing to undo in this round"
+        case .nothingToUndo: "nothing to undo"
+        case let .unknownItem(id): "item \(id) is not in this session"
         case let .missingVector(id): "item \(id) has no stored vector"
         case .alreadyRunning: "the engine is already running"
         case let .embedderDimension(expected, got): "embedder returned \(got)-dimensional vectors, expected \(expected)"

@@ -23,46 +23,6 @@ public struct EngineItem: Sendable, Equatable, Hashable {
     }
 }
 
-/// An entry of the append-only annotation log before the store gives it its position.
-///
-/// A label event carries `label` and `source`; an undo event carries `undoes` (the id of the
-/// label event it takes back) and no label. Nothing is ever deleted: the labels in force are
-/// found by replaying the log (see `LabelLog`).
-public struct NewAnnotation: Sendable, Equatable, Hashable, Codable {
-    public var itemID: Int64
-    /// The round during which the event happened.
-    public var round: Int
-    /// The label given, nil for an undo.
-    public var label: String?
-    /// Who gave it (for an undo: the expert, `.human`).
-    public var source: LabelSource
-    /// The annotator's probability for `label`, when it reported one.
-    public var confidence: Double?
-    /// The label event this undo takes back.
-    public var undoes: Int64?
-
-    public init(itemID: Int64, round: Int, label: String?, source: LabelSource,
-                confidence: Double? = nil, undoes: Int64? = nil) {
-        self.itemID = itemID
-        self.round = round
-        self.label = label
-        self.source = source
-        self.confidence = confidence
-        self.undoes = undoes
-    }
-}
-
-/// An annotation log entry with its position in the log.
-public struct AnnotationRecord: Sendable, Equatable, Hashable, Codable {
-    /// Position in the log: strictly increasing in the order events were appended.
-    public var id: Int64
-    public var annotation: NewAnnotation
-    public init(id: Int64, annotation: NewAnnotation) {
-        self.id = id
-        self.annotation = annotation
-    }
-}
-
 /// One selected item of a round: where it was sent and its place in the ranking.
 public struct QueueEntry: Sendable, Equatable, Hashable, Codable {
     public var round: Int
@@ -113,7 +73,7 @@ public struct RoundMetrics: Sendable, Equatable, Hashable, Codable {
     public var round: Int
     /// The classifier on the test split.
     public var evaluation: Evaluation
-    /// The LLM's labels where the expert reviewed them.
+    /// The LLM's labels where the expert judged them one by one (accepted or overrode).
     public var llmAgreement: LLMAgreement
     /// Labels the classifier was trained on, by fidelity.
     public var humanLabels: Int
@@ -142,10 +102,13 @@ public protocol EngineStore: Sendable {
     /// Stores one vector per id (row i belongs to `ids[i]`), replacing any for the same model.
     func saveVectors(_ vectors: Matrix, for ids: [Int64], modelID: String) throws
 
-    /// Appends one event to the annotation log and returns it with its log position.
-    func appendAnnotation(_ annotation: NewAnnotation) throws -> AnnotationRecord
-    /// The whole annotation log in append order.
-    func annotations() throws -> [AnnotationRecord]
+    /// Appends events to the annotation log in one transaction (one expert action, or one
+    /// answer) and returns them with their log positions.
+    func append(contentsOf events: [Annotation]) throws -> [Annotation]
+    /// The whole annotation log in append order, every kind of event.
+    func annotationLog() throws -> [Annotation]
+    /// Totals over the LLM calls made for the session (tokens, cost, failures).
+    func llmCallTotals() throws -> LLMCallTotals
 
     /// Starts a round: stores its record (status `.labeling`) and its queue together, so a
     /// crash leaves either both or neither.

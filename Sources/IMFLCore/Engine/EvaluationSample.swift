@@ -48,7 +48,7 @@ public struct EvaluationSample: Sendable, Equatable {
     }
 
     /// The items due by round `r` that have no label in force in `log`.
-    public func pending(byRound r: Int, _ log: LabelLog) -> [Int64] {
+    public func pending(byRound r: Int, _ log: AnnotationLog) -> [Int64] {
         due(byRound: r).filter { log.current($0) == nil }
     }
 
@@ -70,7 +70,7 @@ public struct EvaluationSample: Sendable, Equatable {
 
     /// What a round is scored on, with the gold class of each: the test file's items (their
     /// gold label), then the sample's items the expert has labeled in `log`.
-    func scored(testIDs: [Int64], items: [Int64: EngineItem], log: LabelLog,
+    func scored(testIDs: [Int64], items: [Int64: EngineItem], log: AnnotationLog,
                 classIndex: [String: Int]) -> (ids: [Int64], gold: [Int]) {
         var ids = [Int64](), gold = [Int]()
         for id in testIDs {

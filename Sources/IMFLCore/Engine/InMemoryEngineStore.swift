@@ -6,7 +6,7 @@ public final class InMemoryEngineStore: EngineStore, @unchecked Sendable {
     private let lock = NSLock()
     private var itemsBySplit: [Split: [EngineItem]]
     private var vectorsByModel: [String: [Int64: [Float]]] = [:]
-    private var log: [AnnotationRecord] = []
+    private var log: [Annotation] = []
     private var roundRecords: [Int: RoundRecord] = [:]
     private var queues: [Int: [QueueEntry]] = [:]
     private var metricsByRound: [Int: RoundMetrics] = [:]
@@ -46,15 +46,21 @@ public final class InMemoryEngineStore: EngineStore, @unchecked Sendable {
         }
     }
 
-    public func appendAnnotation(_ annotation: NewAnnotation) throws -> AnnotationRecord {
+    public func append(contentsOf events: [Annotation]) throws -> [Annotation] {
         locked {
-            let record = AnnotationRecord(id: Int64(log.count + 1), annotation: annotation)
-            log.append(record)
-            return record
+            events.map { event in
+                var stored = event
+                stored.id = Int64(log.count + 1)
+                log.append(stored)
+                return stored
+            }
         }
     }
 
-    public func annotations() throws -> [AnnotationRecord] { locked { log } }
+    public func annotationLog() throws -> [Annotation] { locked { log } }
+
+    /// No LLM calls are logged in memory.
+    public func llmCallTotals() throws -> LLMCallTotals { LLMCallTotals() }
 
     public func beginRound(_ round: RoundRecord, queue: [QueueEntry]) throws {
         locked {

@@ -60,17 +60,18 @@ extension RoundEngine {
     }
 
     private func startCall(_ entry: QueueEntry, in group: inout ThrowingDiscardingTaskGroup<any Error>) {
-        let examples = neighbours(of: entry.itemID, k: configuration.fewShot, round: entry.round)
+        let examples = Array(neighbours(of: entry.itemID, k: configuration.fewShot, round: entry.round).reversed())
         let request = AnnotationRequest(
             itemID: entry.itemID, text: items[entry.itemID]!.text,
-            examples: examples.reversed().map { FewShotExample(text: $0.text, label: $0.label) })
+            examples: examples.map { FewShotExample(text: $0.text, label: $0.label) })
+        let exampleIDs = examples.map(\.itemID)
         llm.inFlight[entry.itemID] = entry.round
         eventSink.yield(.llmCalls(round: entry.round, inFlight: inFlightCount(entry.round)))
         let annotator = annotator
         group.addTask {
             let result: Result<AnnotationAnswer, any Error>
             do { result = .success(try await annotator.annotate(request)) } catch { result = .failure(error) }
-            try await self.finishCall(entry, result)
+            try await self.finishCall(entry, result, examples: exampleIDs)
         }
     }
 
@@ -78,7 +79,7 @@ extension RoundEngine {
 
     /// Commits an answer (unless the item got a label meanwhile, e.g. the expert's), or counts
     /// a failure. A cancelled call writes nothing.
-    private func finishCall(_ entry: QueueEntry, _ result: Result<AnnotationAnswer, any Error>) throws {
+    private func finishCall(_ entry: QueueEntry, _ result: Result<AnnotationAnswer, any Error>, examples: [Int64]) throws {
         llm.inFlight[entry.itemID] = nil
         eventSink.yield(.llmCalls(round: entry.round, inFlight: inFlightCount(entry.round)))
         defer { wakeSink.yield() }
@@ -90,8 +91,9 @@ extension RoundEngine {
             llm = LLMQueueState(inFlight: llm.inFlight, timerSet: llm.timerSet)
             if resumed { eventSink.yield(.llmResumed) }
             guard log.current(entry.itemID) == nil, rounds[entry.round]?.status == .labeling else { return }
-            try append(NewAnnotation(itemID: entry.itemID, round: entry.round, label: answer.label,
-                                     source: .llm, confidence: answer.confidence))
+            // The label records what its prompt carried, so Review can show what the LLM saw.
+            try append([.label(answer.label, itemID: entry.itemID, source: .llm, round: entry.round,
+                               confidence: answer.confidence, examples: examples, promptHash: answer.promptHash)])
         case .failure(let error):
             if error is CancellationError { throw error }
             failed(entry, error)

@@ -31,29 +31,33 @@ public actor RoundEngine {
     private let embedder: any Embedder
     let annotator: any Annotator
     let configuration: EngineConfiguration
-    private let search: any NeighbourSearch
+    let search: any NeighbourSearch
     let classIndex: [String: Int]
 
     var items: [Int64: EngineItem] = [:]
-    private var poolIDs: [Int64] = []
+    var poolIDs: [Int64] = []
     private var testIDs: [Int64] = []
     /// Without a test file: the pool items held out for the expert to label, never trained on.
-    private var evaluation = EvaluationSample(itemIDs: [], rounds: 1)
-    private var vectorRow: [Int64: Int] = [:]
-    private var vectors = Matrix(rows: 0, cols: 0)
-    private var records: [AnnotationRecord] = []
-    var log = LabelLog()
+    var evaluation = EvaluationSample(itemIDs: [], rounds: 1)
+    var vectorRow: [Int64: Int] = [:]
+    var vectors = Matrix(rows: 0, cols: 0)
+    /// The annotation log, replayed: the one source of every label, note, skip and review.
+    var log = AnnotationLog()
     var rounds: [Int: RoundRecord] = [:]
     var queues: [Int: [QueueEntry]] = [:]
-    private var models: [Int: any Classifier] = [:]
+    var models: [Int: any Classifier] = [:]
     /// Classifiers trained on the expert labels of rounds ≤ r, which rank the overlapped
     /// pipeline's early selections.
     private var expertModels: [Int: any Classifier] = [:]
     /// Set when the pool has nothing left to select: no round opens after the open ones.
     private var poolExhausted = false
-    private var running = false
+    var running = false
     /// The LLM queue's state: calls in flight, failures, pauses.
     var llm = LLMQueueState()
+    /// Items an undo gave back to the expert, latest first: shown before the queue's order.
+    var returned: [Int64] = []
+    /// k-means clusters of the LLM-labeled items for Review, and how many items they cover.
+    var reviewClusters: (count: Int, clusters: [Int64: Int])?
 
     public init(
         store: any EngineStore, embedder: any Embedder, annotator: any Annotator,
@@ -119,12 +123,13 @@ public actor RoundEngine {
     }
 
     /// The round to select next, if the pipeline allows opening it now.
-    private func roundToSelect() -> Int? {
+    func roundToSelect() -> Int? {
         let opened = rounds.keys.max() ?? 0
         guard !poolExhausted, opened < configuration.schedule.rounds.count else { return nil }
         guard let last = rounds[opened] else { return 1 }
         if last.status == .finished { return opened + 1 }
-        if overlapsAfter(opened), expertPending(opened).isEmpty { return opened + 1 }
+        // The expert is done with round r when every item of it is labeled or passed over.
+        if overlapsAfter(opened), Set(expertPending(opened)).isSubset(of: log.skipOrder) { return opened + 1 }
         return nil
     }
 
@@ -141,8 +146,7 @@ public actor RoundEngine {
         poolIDs = pool.map(\.id)
         testIDs = test.filter { $0.gold.map { classIndex[$0] != nil } ?? false }.map(\.id)
         evaluation = EvaluationSample(testItems: test, rounds: configuration.schedule.rounds.count)
-        records = try store.annotations()
-        log = LabelLog(records)
+        log = AnnotationLog(try store.annotationLog())
         for r in try store.rounds() {
             rounds[r.round] = r
             queues[r.round] = try store.queue(round: r.round)
@@ -250,17 +254,23 @@ public actor RoundEngine {
         EvaluationSample.interleave(query: pending(r, .human).map(\.itemID), evaluation: evaluation.pending(byRound: r, log))
     }
 
-    func append(_ annotation: NewAnnotation) throws {
-        let record = try store.appendAnnotation(annotation)
-        records.append(record)
-        log.apply(record)
-        if let label = annotation.label {
-            eventSink.yield(.labeled(itemID: annotation.itemID, label: label, source: annotation.source))
-        } else {
-            eventSink.yield(.undone(itemID: annotation.itemID))
+    /// Appends events in one transaction, replays them, and tells observers.
+    @discardableResult
+    func append(_ events: [Annotation]) throws -> [Annotation] {
+        let stored = try store.append(contentsOf: events)
+        var touched = Set<Int>()
+        for event in stored {
+            log.apply(event)
+            switch event.kind {
+            case .label: eventSink.yield(.labeled(itemID: event.itemID, label: event.label ?? "", source: event.source ?? .human))
+            case .undo: eventSink.yield(.undone(itemID: event.itemID))
+            case .accept, .skip, .note: break
+            }
+            if let r = queueRound(of: event.itemID) ?? labelingRound { touched.insert(r) }
         }
-        if let r = queueRound(of: annotation.itemID) ?? labelingRound { eventSink.yield(.queues(queueSizes(r))) }
+        for r in touched.sorted() { eventSink.yield(.queues(queueSizes(r))) }
         wakeSink.yield()
+        return stored
     }
 
     // MARK: - Training and evaluation
@@ -269,12 +279,12 @@ public actor RoundEngine {
         var record = rounds[r]!
         if record.status == .labeling {
             record.status = .training
-            record.trainedThrough = records.last?.id ?? 0
+            record.trainedThrough = log.lastID
             try store.updateRound(record)
             rounds[r] = record
         }
         eventSink.yield(.training(round: r))
-        let through = record.trainedThrough ?? (records.last?.id ?? 0)
+        let through = record.trainedThrough ?? log.lastID
         let (data, prefix) = trainingSet(through: through, round: r)
         let scored = evaluation.scored(testIDs: testIDs, items: items, log: prefix, classIndex: classIndex)
         let test = vectors.rows(scored.ids.map { vectorRow[$0]! })
@@ -283,7 +293,7 @@ public actor RoundEngine {
         try Task.checkCancellation()
         models[r] = classifier
         let gold = scored.gold
-        let reviewed = prefix.reviewedLLMLabels()
+        let reviewed = prefix.judgedLLMLabels()
         let metrics = RoundMetrics(
             round: r,
             evaluation: Evaluation(gold: gold, predicted: predicted, classes: configuration.labels.count),
@@ -302,161 +312,31 @@ public actor RoundEngine {
     /// Every pool label in force after replaying the log up to `through`, counting only the
     /// events of rounds ≤ `round` (with the overlapped pipeline the expert may already be
     /// labeling later rounds; their labels belong to those rounds' classifiers), in item order.
-    private func trainingSet(through: Int64, round: Int) -> (TrainingSet, LabelLog) {
-        let prefix = LabelLog(records.prefix { $0.id <= through }.filter { $0.annotation.round <= round })
+    func trainingSet(through: Int64, round: Int) -> (TrainingSet, AnnotationLog) {
+        let prefix = log.prefix(through: through, round: round)
         let data = TrainingSet.labelsInForce(prefix, items: items, classIndex: classIndex, vectorRow: vectorRow, vectors: vectors)
         return (data, prefix)
     }
 
     // MARK: - Work off the actor
 
-    @concurrent private static func embed(_ embedder: any Embedder, _ texts: [String]) async throws -> Matrix {
+    @concurrent static func embed(_ embedder: any Embedder, _ texts: [String]) async throws -> Matrix {
         try embedder.embed(texts)
     }
 
-    @concurrent private static func rank(
+    @concurrent static func rank(
         _ strategy: any QueryStrategy, _ input: QueryInput, count: Int, seed: UInt64
     ) async -> [RankedItem] {
         strategy.select(input, count: count, seed: seed)
     }
 
-    @concurrent private static func fit(_ classifier: any Classifier, _ data: TrainingSet) async throws -> any Classifier {
+    @concurrent static func fit(_ classifier: any Classifier, _ data: TrainingSet) async throws -> any Classifier {
         var model = classifier
         if data.count > 0 { try model.fit(data) }
         return model
     }
 
-    @concurrent private static func predict(_ classifier: any Classifier, _ features: Matrix) async -> [Int] {
+    @concurrent static func predict(_ classifier: any Classifier, _ features: Matrix) async -> [Int] {
         features.rows == 0 ? [] : classifier.predict(features)
-    }
-
-    // MARK: - Calls from the UI
-
-    /// The latest open round: where overrides made now are logged.
-    private var labelingRound: Int? { openRounds.last }
-
-    /// The open round an item is queued in, if any.
-    func queueRound(of itemID: Int64) -> Int? {
-        openRounds.first { r in queues[r]?.contains { $0.itemID == itemID } == true }
-    }
-
-    /// The round the expert is working on: the earliest open round with expert items
-    /// waiting, else the latest open round.
-    private var expertRound: Int? {
-        openRounds.first { !expertPending($0).isEmpty } ?? labelingRound
-    }
-
-    /// The next item waiting for the expert (earliest open round first, highest ranked first
-    /// within it), with its neighbours.
-    /// - Parameter skipped: items the expert passed over, in the order skipped: they come
-    ///   after every other waiting item, in that order.
-    public func nextExpertItem(neighbours k: Int = 5, skipped: [Int64] = []) -> ExpertTask? {
-        var seen = Set<Int64>()
-        let waiting = openRounds.flatMap { r in expertPending(r).map { (round: r, id: $0) } }.filter { seen.insert($0.id).inserted }
-        let passedOver = Set(skipped)
-        let next = waiting.first { !passedOver.contains($0.id) }
-            ?? skipped.lazy.compactMap { id in waiting.first { $0.id == id } }.first
-        guard let next, let item = items[next.id] else { return nil }
-        let entry = queues[next.round]?.first { $0.itemID == next.id }
-        return ExpertTask(itemID: item.id, text: item.text, round: next.round, rank: entry?.rank ?? -1,
-                          neighbours: neighbours(of: item.id, k: k), purpose: entry == nil ? .evaluation : .query)
-    }
-
-    /// The latest classifier's most probable label for an item and its probability
-    /// (max_c p(c|x)); nil before the first round is trained.
-    public func prediction(for itemID: Int64) -> (label: String, confidence: Double)? {
-        guard let model = models.keys.max().flatMap({ models[$0] }), let row = vectorRow[itemID] else { return nil }
-        let p = model.predictProbabilities(vectors.rows([row]))
-        guard p.cols == configuration.labels.count, p.cols > 0 else { return nil }
-        let best = (0 ..< p.cols).max { p[0, $0] < p[0, $1] }!
-        return (configuration.labels[best], Double(p[0, best]))
-    }
-
-    /// Whether an item belongs to the evaluation sample (its label measures F1 only).
-    public func isEvaluationItem(_ itemID: Int64) -> Bool { evaluation.contains(itemID) }
-
-    /// Unlabeled items left in the queues of the round the expert is working on (nil when no
-    /// round is open).
-    public func currentQueueSizes() -> QueueSizes? { expertRound.map(queueSizes) }
-
-    /// What the engine is doing, for a status line: the open rounds' queues, LLM calls in
-    /// flight, a pause, and whether the session is finished.
-    public func progress() -> EngineProgress {
-        EngineProgress(
-            rounds: openRounds.map { r in
-                EngineProgress.Round(
-                    round: r, expertWaiting: expertPending(r).count, expertTotal: rounds[r]?.human ?? 0,
-                    llmWaiting: pending(r, .llm).count, llmTotal: rounds[r]?.llm ?? 0,
-                    llmInFlight: llm.inFlight.values.filter { $0 == r }.count,
-                    training: rounds[r]?.status == .training)
-            },
-            scheduledRounds: configuration.schedule.rounds.count,
-            finishedRounds: rounds.values.filter { $0.status == .finished }.count,
-            llmPausedUntil: llm.pauseEnds.map { Date().addingTimeInterval(($0 - .now).seconds) }, llmRetrying: llm.probing,
-            finished: running && openRounds.isEmpty && roundToSelect() == nil)
-    }
-
-    /// The metrics of every finished round.
-    public func roundMetrics() throws -> [RoundMetrics] { try store.metrics() }
-
-    /// Whether LLM labeling is paused after repeated failures.
-    public var isLLMPaused: Bool { llm.pauseEnds != nil || llm.probing }
-
-    /// The `k` expert-labeled pool items most similar to `itemID`, most similar first: the
-    /// few-shot examples an LLM prompt for the item gets, and what the UI shows beside it.
-    /// - Parameter round: only expert labels given in rounds ≤ `round` (an LLM item of round r
-    ///   is asked with the examples its round had, whatever later rounds added since).
-    public func neighbours(of itemID: Int64, k: Int, round: Int? = nil) -> [LabeledNeighbour] {
-        guard let row = vectorRow[itemID], k > 0 else { return [] }
-        let labeled = log.labeledItems.filter { id in
-            guard id != itemID, items[id]?.split == .pool, let record = log.current(id),
-                  record.annotation.source.fidelity == .human else { return false }
-            return round.map { record.annotation.round <= $0 } ?? true
-        }
-        guard !labeled.isEmpty else { return [] }
-        let found = search.nearest(vectors.rows([row]), in: vectors.rows(labeled.map { vectorRow[$0]! }), k: k)[0]
-        return found.map { hit in
-            let id = labeled[hit.index]
-            let record = log.current(id)!
-            return LabeledNeighbour(itemID: id, text: items[id]!.text, label: record.annotation.label!,
-                             source: record.annotation.source, similarity: hit.similarity)
-        }
-    }
-
-    /// The expert labels an item of an open round's expert queue; committed to the store
-    /// before this returns.
-    /// - Throws: `EngineError` when the label is unknown, or the item is not waiting for the expert.
-    public func submit(itemID: Int64, label: String) throws {
-        guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
-        guard let r = openRounds.first(where: { r in
-            queues[r]?.contains { $0.itemID == itemID && $0.fidelity == .human } == true
-                || evaluation.due(byRound: r).contains(itemID)
-        }) else { throw EngineError.notInExpertQueue(itemID: itemID) }
-        guard log.current(itemID) == nil else { throw EngineError.alreadyLabeled(itemID: itemID) }
-        try append(NewAnnotation(itemID: itemID, round: r, label: label, source: .human))
-    }
-
-    /// The expert replaces an LLM label (or confirms it by giving the same label). The override
-    /// counts as an expert label from the next training on, and as a review of the LLM.
-    public func override(itemID: Int64, label: String) throws {
-        guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
-        guard log.llmLabel(itemID) != nil else { throw EngineError.noLLMLabel(itemID: itemID) }
-        let r = labelingRound ?? rounds.keys.max() ?? 1
-        try append(NewAnnotation(itemID: itemID, round: r, label: label, source: .override))
-    }
-
-    /// Takes back the expert's latest label still in force: a label of a round not yet
-    /// trained, or an override from any round. Appends an undo event, logged in the round of
-    /// the event it takes back; nothing is deleted.
-    /// - Returns: the item whose label was taken back (it is waiting for the expert again).
-    @discardableResult
-    public func undo() throws -> Int64 {
-        guard let target = log.latestExpertEvent() else { throw EngineError.nothingToUndo }
-        let a = target.annotation
-        if a.source == .human {
-            guard rounds[a.round].map({ $0.status == .labeling }) == true else { throw EngineError.nothingToUndo }
-        }
-        try append(NewAnnotation(itemID: a.itemID, round: a.round, label: nil, source: .human, undoes: target.id))
-        return a.itemID
     }
 }

@@ -34,16 +34,17 @@ public struct SessionModel: Sendable {
     /// - Throws: `SessionModelError`, store errors (a labeled item without a vector).
     public static func build(store: any EngineStore, configuration: EngineConfiguration,
                              modelID: String, refit: Bool) throws -> SessionModel {
-        let records = try store.annotations()
+        let whole = AnnotationLog(try store.annotationLog())
         let last = try store.rounds().last { $0.status == .finished && $0.trainedThrough != nil }
-        let through: Int64
+        let log: AnnotationLog
         if refit {
-            through = records.last?.id ?? 0
+            log = whole
         } else {
             guard let last, let trained = last.trainedThrough else { throw SessionModelError.noFinishedRound }
-            through = trained
+            // Exactly the round's training set: with overlapped rounds, labels of later rounds
+            // given before it trained are left out, as the engine left them out.
+            log = whole.prefix(through: trained, round: last.round)
         }
-        let log = LabelLog(records.prefix { $0.id <= through })
         var items = [Int64: EngineItem]()
         for item in try store.items(in: .pool) { items[item.id] = item }
         let ids = log.labeledItems.filter { items[$0] != nil }

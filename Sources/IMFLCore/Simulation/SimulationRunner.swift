@@ -155,9 +155,9 @@ public struct SimulationRunner: Sendable {
         var state = RunProgress(
             index: position.0, runs: position.1, arm: arm.name, seed: seed, round: 0, rounds: schedule.rounds.count,
             labels: 0, budget: arm.budget, llmLabels: 0, llmBudget: Self.llmBudget(arm))
-        let labeled = try database.annotations().filter { $0.annotation.label != nil }
-        state.labels = Set(labeled.map(\.annotation.itemID)).count
-        state.llmLabels = Set(labeled.filter { $0.annotation.source == .llm }.map(\.annotation.itemID)).count
+        let resumed = try database.replayedLog().currentLabels.values
+        state.labels = resumed.count
+        state.llmLabels = resumed.count { $0.llm != nil }
         var lastLLMLabel = Date()
         var pauses = 0
         var failure: String?
@@ -271,7 +271,7 @@ public struct SimulationRunner: Sendable {
     /// Counts of the run's LLM labels by gold label (rows) and answer (columns); nil when the
     /// run had no LLM label.
     static func llmConfusion(database: AppDatabase, gold: [Int64: String?], labels: [String]) throws -> SimulatedAnnotator.Confusion? {
-        let given = try database.annotations().map(\.annotation).filter { $0.source == .llm && $0.label != nil }
+        let given = try database.annotationLog().filter { $0.kind == .label && $0.source == .llm }
         guard !given.isEmpty else { return nil }
         var counts = Array(repeating: Array(repeating: 0.0, count: labels.count), count: labels.count)
         for a in given {
@@ -301,10 +301,10 @@ public struct SimulationRunner: Sendable {
         _ arm: SimulationArm, seed: Int, database: AppDatabase, gold: [Int64: String?], timings: RunTimings,
         poolSize: Int, testSize: Int
     ) throws -> SimulationRunResult {
-        let records = try database.annotations().map(\.annotation).filter { $0.label != nil }
+        let records = try database.annotationLog().filter { $0.kind == .label }
         let usage = try database.llmCallTotalsByRound()
         func agreement(_ source: LabelSource, through round: Int) -> Double? {
-            let given = records.filter { $0.source == source && $0.round <= round }
+            let given = records.filter { $0.source == source && ($0.round ?? 0) <= round }
             guard !given.isEmpty else { return nil }
             return Double(given.filter { gold[$0.itemID] == $0.label }.count) / Double(given.count)
         }

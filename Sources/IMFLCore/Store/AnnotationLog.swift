@@ -1,101 +1,207 @@
-/// The state of one item derived from the annotation log.
+/// What the log says about one labeled item now.
 public struct CurrentLabel: Sendable, Hashable {
-    public var itemId: Int64
+    public var itemID: Int64
     /// The label that counts for training and export.
     public var label: String
     public var source: LabelSource
+    /// The item's round: the round of its first label (an override keeps the LLM label's round).
     public var round: Int?
     public var confidence: Double?
     /// The event that set `label`.
-    public var annotationId: Int64
-    /// The label the LLM gave, if it labeled the item (kept after an override).
-    public var llmLabel: String?
-    /// The expert looked at the LLM's label: accepted it or overrode it.
-    public var reviewed: Bool
-    /// The latest note on the item.
-    public var note: String?
-}
+    public var event: Annotation
+    /// The LLM's label event, when the LLM labeled the item (kept after an override).
+    public var llm: Annotation?
+    /// How the expert judged the LLM's label; nil when not (yet).
+    public var review: Review?
 
-/// Derives current labels from the append-only log.
-///
-/// Rules, applied in log order to the events no undo cancels:
-/// - an undo cancels the event it supersedes (an undo of an undo restores that event);
-/// - an expert label (`human`) or an `override` sets the label;
-/// - an `llm` label sets the label only when no expert label is in force, so a late LLM
-///   answer never replaces the expert;
-/// - `accept` marks an LLM label as reviewed; `override` marks it reviewed and replaces it;
-/// - `model` labels (the classifier's predictions) never count as labels.
-public enum AnnotationLog {
-    /// The ids of events that are cancelled by an undo in force.
-    public static func cancelledIDs(_ events: [Annotation]) -> Set<Int64> {
-        var cancelled = Set<Int64>()
-        for event in events.sorted(by: { ($0.id ?? 0) > ($1.id ?? 0) }) {
-            guard let id = event.id, !cancelled.contains(id) else { continue }
-            if event.kind == .undo, let target = event.supersedes { cancelled.insert(target) }
-        }
-        return cancelled
+    /// How the expert judged an LLM label.
+    public enum Review: String, Sendable, Hashable {
+        /// Accepted one by one.
+        case accepted
+        /// Accepted by a bulk accept above a confidence threshold, unseen one by one.
+        case bulkAccepted
+        /// Replaced by the expert's own label.
+        case overridden
     }
 
-    /// The current label of every item that has one, keyed by item id.
-    /// - Parameter events: the log, in any order.
-    public static func currentLabels(_ events: [Annotation]) -> [Int64: CurrentLabel] {
-        let cancelled = cancelledIDs(events)
-        var result = [Int64: CurrentLabel]()
-        var notes = [Int64: String]()
-        for event in events.sorted(by: { ($0.id ?? 0) < ($1.id ?? 0) }) {
-            guard let id = event.id, !cancelled.contains(id) else { continue }
-            switch event.kind {
+    public var llmLabel: String? { llm?.label }
+    /// The expert looked at the LLM's label in some way.
+    public var reviewed: Bool { review != nil }
+    /// The expert judged the LLM's label on its own: what the agreement figure counts.
+    public var judgedOneByOne: Bool { review == .accepted || review == .overridden }
+}
+
+/// Which expert actions an undo takes back: each screen undoes its own.
+public enum UndoScope: Sendable, Hashable {
+    /// The Label screen: the expert's latest first-hand label still in force, of any round.
+    case expertLabel
+    /// The Review screen: the latest accept or override still in force; a bulk accept is one step.
+    case review
+}
+
+/// The one replay of the append-only annotation log. The engine keeps one and applies every
+/// event as it is appended; status, export and the trained model replay the same way, so every
+/// figure in the tool follows the same rules:
+///
+/// - an undo takes back the event it names; an undo of an undo restores that event;
+/// - an expert label (`human`) or an `override` sets the item's label;
+/// - an `llm` label sets it only when no expert label is in force, so a late LLM answer never
+///   replaces the expert (it is kept as the item's LLM label);
+/// - `accept` marks the LLM label in force as reviewed; `override` marks it reviewed and replaces it;
+/// - `note` sets the item's note (an empty one clears it), `skip` sends the item to the back of
+///   the expert queue; both can be undone like any expert action;
+/// - `model` labels (the classifier's predictions) never count as labels.
+///
+/// Applying an event costs only the events of its item, so replaying is incremental.
+public struct AnnotationLog: Sendable {
+    private var events: [Int64: Annotation] = [:]
+    /// Event ids in append order.
+    private var order: [Int64] = []
+    private var itemEvents: [Int64: [Int64]] = [:]
+    /// Events taken back by an undo in force.
+    public private(set) var cancelled: Set<Int64> = []
+    /// The label in force per labeled item.
+    public private(set) var currentLabels: [Int64: CurrentLabel] = [:]
+    /// The note in force per item.
+    public private(set) var notes: [Int64: String] = [:]
+    /// The latest skip in force per item.
+    private var skips: [Int64: Int64] = [:]
+    /// Position of the last event replayed.
+    public private(set) var lastID: Int64 = 0
+
+    public init(_ events: some Sequence<Annotation> = [Annotation]()) {
+        for event in events { apply(event) }
+    }
+
+    /// Replays one more event (appended after every event already replayed).
+    public mutating func apply(_ event: Annotation) {
+        guard let id = event.id else { preconditionFailure("an event is replayed once the store has appended it") }
+        lastID = max(lastID, id)
+        events[id] = event
+        order.append(id)
+        itemEvents[event.itemID, default: []].append(id)
+        var touched: Set<Int64> = [event.itemID]
+        if event.kind == .undo, let target = event.supersedes { setCancelled(target, true, &touched) }
+        for item in touched { derive(item) }
+    }
+
+    /// Takes back (or restores) an event; taking back an undo restores what it took back.
+    private mutating func setCancelled(_ id: Int64, _ cancel: Bool, _ touched: inout Set<Int64>) {
+        if cancel { cancelled.insert(id) } else { cancelled.remove(id) }
+        guard let event = events[id] else { return }
+        touched.insert(event.itemID)
+        if event.kind == .undo, let inner = event.supersedes { setCancelled(inner, !cancel, &touched) }
+    }
+
+    private mutating func derive(_ item: Int64) {
+        var current: CurrentLabel?
+        var note: String?
+        var skip: Int64?
+        for id in itemEvents[item] ?? [] where !cancelled.contains(id) {
+            let e = events[id]!
+            switch e.kind {
             case .label:
-                guard let label = event.label, let source = event.source else { continue }
-                let existing = result[event.itemId]
+                guard let label = e.label, let source = e.source else { continue }
                 switch source {
                 case .model:
                     continue
                 case .llm:
-                    if let existing, existing.source == .human || existing.source == .override { 
-                        result[event.itemId]?.llmLabel = label
+                    if let c = current, c.source.fidelity == .human {
+                        current?.llm = e
                         continue
                     }
-                    result[event.itemId] = CurrentLabel(
-                        itemId: event.itemId, label: label, source: .llm, round: event.round,
-                        confidence: event.confidence, annotationId: id, llmLabel: label,
-                        reviewed: false, note: nil)
+                    current = CurrentLabel(itemID: item, label: label, source: .llm, round: e.round,
+                                           confidence: e.confidence, event: e, llm: e, review: nil)
                 case .human:
-                    result[event.itemId] = CurrentLabel(
-                        itemId: event.itemId, label: label, source: .human, round: event.round,
-                        confidence: event.confidence, annotationId: id, llmLabel: existing?.llmLabel,
-                        reviewed: existing?.llmLabel != nil, note: nil)
+                    current = CurrentLabel(itemID: item, label: label, source: .human, round: e.round,
+                                           confidence: e.confidence, event: e, llm: current?.llm,
+                                           review: current?.llm == nil ? nil : .overridden)
                 case .override:
-                    result[event.itemId] = CurrentLabel(
-                        itemId: event.itemId, label: label, source: .override,
-                        round: existing?.round ?? event.round, confidence: event.confidence,
-                        annotationId: id, llmLabel: existing?.llmLabel, reviewed: true, note: nil)
+                    current = CurrentLabel(itemID: item, label: label, source: .override, round: current?.round ?? e.round,
+                                           confidence: e.confidence, event: e, llm: current?.llm, review: .overridden)
                 }
             case .accept:
-                result[event.itemId]?.reviewed = true
+                if current?.source == .llm { current?.review = e.batch == nil ? .accepted : .bulkAccepted }
             case .note:
-                notes[event.itemId] = event.note
-            case .undo, .skip:
+                note = (e.note ?? "").isEmpty ? nil : e.note
+            case .skip:
+                skip = id
+            case .undo:
                 continue
             }
         }
-        for (itemId, note) in notes { result[itemId]?.note = note }
-        return result
+        currentLabels[item] = current
+        notes[item] = note
+        skips[item] = skip
     }
 
-    /// The most recent expert action that an undo would cancel: a label, override, accept,
-    /// skip or note made by the expert and not already cancelled.
-    public static func lastUndoable(_ events: [Annotation]) -> Annotation? {
-        let cancelled = cancelledIDs(events)
-        return events
-            .filter { event in
-                guard let id = event.id, !cancelled.contains(id) else { return false }
-                switch event.kind {
-                case .label: return event.source == .human || event.source == .override
-                case .accept, .skip, .note: return true
-                case .undo: return false
+    // MARK: - Reading
+
+    /// The label in force for an item.
+    public func current(_ itemID: Int64) -> CurrentLabel? { currentLabels[itemID] }
+
+    public func label(_ itemID: Int64) -> String? { currentLabels[itemID]?.label }
+
+    public func note(_ itemID: Int64) -> String? { notes[itemID] }
+
+    /// An event by its log position.
+    public func event(_ id: Int64) -> Annotation? { events[id] }
+
+    /// Items with a label in force, in id order.
+    public var labeledItems: [Int64] { currentLabels.keys.sorted() }
+
+    /// Whether the item's label in force is the expert's (first-hand or override).
+    public func hasExpertLabel(_ itemID: Int64) -> Bool { currentLabels[itemID]?.source.fidelity == .human }
+
+    /// Items whose latest skip is in force, in the order they were skipped.
+    public var skipOrder: [Int64] { skips.sorted { $0.value < $1.value }.map(\.key) }
+
+    /// First-hand expert labels in force: what the expert budget counts, in the header, the
+    /// dashboard and status alike (overrides are reviews of LLM labels, counted apart).
+    public var expertLabelCount: Int { currentLabels.values.count { $0.source == .human } }
+
+    /// (LLM label, label in force) for every LLM label the expert judged one by one (accepted
+    /// or overrode): the one LLM-agreement figure, on the dashboard, in status and in metrics.
+    /// Bulk accepts are not judgements of single labels and do not count.
+    public func judgedLLMLabels() -> [(llm: String, expert: String)] {
+        labeledItems.compactMap { id in
+            guard let c = currentLabels[id], c.judgedOneByOne, let llm = c.llmLabel else { return nil }
+            return (llm, c.label)
+        }
+    }
+
+    /// What one undo in `scope` would take back: the latest such action still in force (all
+    /// events of it for a bulk accept); empty when there is none.
+    public func lastUndoable(_ scope: UndoScope) -> [Annotation] {
+        for id in order.reversed() where !cancelled.contains(id) {
+            let e = events[id]!
+            switch scope {
+            case .expertLabel:
+                guard e.kind == .label, e.source == .human, currentLabels[e.itemID]?.event.id == id else { continue }
+                return [e]
+            case .review:
+                guard e.kind == .accept || (e.kind == .label && e.source == .override) else { continue }
+                if e.kind == .label, currentLabels[e.itemID]?.event.id != id { continue }
+                guard let batch = e.batch else { return [e] }
+                return order.compactMap { i in
+                    guard !cancelled.contains(i), let b = events[i], b.batch == batch, b.kind == .accept else { return nil }
+                    return b
                 }
             }
-            .max(by: { ($0.id ?? 0) < ($1.id ?? 0) })
+        }
+        return []
+    }
+
+    /// The log up to `through` (inclusive), counting only events of rounds ≤ `round`: what the
+    /// classifier of round `round` was trained on.
+    public func prefix(through: Int64, round: Int) -> AnnotationLog {
+        AnnotationLog(order.lazy.filter { $0 <= through }.map { events[$0]! }.filter { ($0.round ?? 0) <= round })
+    }
+
+    /// The item's label in force just before event `before` was appended (what an LLM prompt
+    /// appended at `before` saw as that example's label).
+    public func label(of itemID: Int64, before: Int64) -> CurrentLabel? {
+        let earlier = (itemEvents[itemID] ?? []).filter { $0 < before }.map { events[$0]! }
+        return AnnotationLog(earlier).current(itemID)
     }
 }

@@ -4,7 +4,8 @@ import IMFLNumerics
 
 // MARK: - The round engine's store
 
-/// The session database is the round engine's store: items and vectors, the annotation log,
+/// The session database is the round engine's store: items and vectors, the annotation log
+/// (`append(contentsOf:)`, `annotationLog()`),
 /// rounds with their queues, and each finished round's metrics. Each method is one
 /// transaction, durable on return.
 extension AppDatabase: EngineStore {
@@ -32,32 +33,6 @@ extension AppDatabase: EngineStore {
 
     public func saveVectors(_ vectors: Matrix, for ids: [Int64], modelID: String) throws {
         try saveEmbeddings(model: modelID, itemIds: ids, vectors: vectors)
-    }
-
-    public func appendAnnotation(_ annotation: NewAnnotation) throws -> AnnotationRecord {
-        let event = try append(Annotation(
-            itemId: annotation.itemID, kind: annotation.undoes == nil ? .label : .undo,
-            label: annotation.undoes == nil ? annotation.label : nil,
-            source: annotation.undoes == nil ? annotation.source : nil,
-            annotator: annotation.source == .llm ? "llm" : "expert",
-            round: annotation.round, confidence: annotation.confidence, supersedes: annotation.undoes))
-        return AnnotationRecord(id: event.id!, annotation: annotation)
-    }
-
-    /// The label and undo events of the log, as the engine replays them. Review marks, skips
-    /// and notes are the UI's own events and do not change labels.
-    public func annotations() throws -> [AnnotationRecord] {
-        try reader.read { db in
-            try Annotation
-                .filter([Annotation.Kind.label.rawValue, Annotation.Kind.undo.rawValue].contains(Annotation.Columns.kind))
-                .order(Annotation.Columns.id)
-                .fetchAll(db)
-                .map { event in
-                    AnnotationRecord(id: event.id!, annotation: NewAnnotation(
-                        itemID: event.itemId, round: event.round ?? 0, label: event.label,
-                        source: event.source ?? .human, confidence: event.confidence, undoes: event.supersedes))
-                }
-        }
     }
 
     public func beginRound(_ round: RoundRecord, queue: [QueueEntry]) throws {

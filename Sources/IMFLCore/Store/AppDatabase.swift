@@ -105,14 +105,10 @@ extension AppDatabase {
     /// Appends one event to the annotation log and returns it with its id. Durable on return.
     @discardableResult
     public func append(_ annotation: Annotation) throws -> Annotation {
-        try dbWriter.write { db in
-            var event = annotation
-            try event.insert(db)
-            return event
-        }
+        try append(contentsOf: [annotation])[0]
     }
 
-    /// Appends several events in one transaction (an LLM batch, a bulk accept).
+    /// Appends events in one transaction (one expert action, a bulk accept, one LLM answer).
     @discardableResult
     public func append(contentsOf annotations: [Annotation]) throws -> [Annotation] {
         try dbWriter.write { db in
@@ -121,33 +117,6 @@ extension AppDatabase {
                 try event.insert(db)
                 return event
             }
-        }
-    }
-
-    /// Records an expert label (or override, or LLM label) for an item.
-    @discardableResult
-    public func saveLabel(
-        itemId: Int64, label: String, source: LabelSource, annotator: String, round: Int?,
-        confidence: Double? = nil
-    ) throws -> Annotation {
-        try append(Annotation(
-            itemId: itemId, kind: .label, label: label, source: source, annotator: annotator,
-            round: round, confidence: confidence))
-    }
-
-    /// Cancels the most recent expert action (label, override, accept, skip or note) and
-    /// returns the cancelled event, or nil when there is nothing to undo. The undo is itself
-    /// an event in the log.
-    @discardableResult
-    public func undoLastExpertAction(annotator: String) throws -> Annotation? {
-        try dbWriter.write { db in
-            let events = try Annotation.fetchAll(db)
-            guard let target = AnnotationLog.lastUndoable(events), let targetID = target.id else { return nil }
-            var undo = Annotation(
-                itemId: target.itemId, kind: .undo, annotator: annotator, round: target.round,
-                supersedes: targetID)
-            try undo.insert(db)
-            return target
         }
     }
 
@@ -195,9 +164,9 @@ extension AppDatabase {
         try reader.read { db in try Annotation.order(Annotation.Columns.id).fetchAll(db) }
     }
 
-    /// The current label of every labeled item, derived from the log.
-    public func currentLabels() throws -> [Int64: CurrentLabel] {
-        AnnotationLog.currentLabels(try annotationLog())
+    /// The log replayed: labels, notes and skips in force.
+    public func replayedLog() throws -> AnnotationLog {
+        AnnotationLog(try annotationLog())
     }
 
     /// The stored vectors of `model` for the given items (all items when nil), in the order
@@ -242,18 +211,5 @@ extension AppDatabase {
         try reader.read { db in
             try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
         }
-    }
-}
-
-extension AppDatabase {
-    /// The latest note in force per item.
-    public func currentNotes() throws -> [Int64: String] {
-        let log = try annotationLog()
-        let cancelled = AnnotationLog.cancelledIDs(log)
-        var notes = [Int64: String]()
-        for event in log where event.kind == .note && !cancelled.contains(event.id ?? -1) {
-            notes[event.itemId] = (event.note ?? "").isEmpty ? nil : event.note
-        }
-        return notes
     }
 }

@@ -110,6 +110,17 @@ enum Schema {
                 t.column("createdAt", .datetime).notNull()
             }
         }
+
+        // What each LLM label's prompt carried (example item ids and the prompt's hash), and a
+        // key shared by the events of one expert action (a bulk accept), so that one undo takes
+        // it back whole.
+        migrator.registerMigration("v2-annotation-provenance") { db in
+            try db.alter(table: "annotation") { t in
+                t.add(column: "examples", .text)
+                t.add(column: "promptHash", .text)
+                t.add(column: "batch", .integer)
+            }
+        }
         return migrator
     }
 }

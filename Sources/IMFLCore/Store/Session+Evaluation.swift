@@ -4,7 +4,7 @@ extension Session {
         let test = try database.items(in: .test)
         let sample = EvaluationSample(testItems: test, rounds: config.budget.rounds)
         guard !sample.isEmpty else { return "the labeled test file (\(test.count) items)" }
-        let labeled = Set(try database.currentLabels().keys)
+        let labeled = Set(try database.replayedLog().currentLabels.keys)
         let done = sample.itemIDs.filter(labeled.contains).count
         return "an evaluation sample of \(sample.itemIDs.count) pool items drawn at random (\(done) labeled by the expert so far)"
     }

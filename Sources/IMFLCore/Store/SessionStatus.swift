@@ -38,7 +38,7 @@ public struct SessionStatus: Sendable, Equatable {
     public static func compute(_ session: Session) throws -> SessionStatus {
         let db = session.database
         let config = session.config
-        let current = try db.currentLabels()
+        let current = try db.replayedLog().currentLabels
         let poolIDs = Set(try db.items(split: .pool).compactMap(\.id))
         var bySource = [LabelSource: Int]()
         var byLabel = [String: [LabelSource: Int]]()

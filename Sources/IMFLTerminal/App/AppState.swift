@@ -82,6 +82,10 @@ public struct ReviewScreenState: Sendable {
     public var pending: Set<Int64> = []
     /// The last threshold used for bulk accept, offered again.
     public var threshold = 0.9
+    /// What a bulk accept at the threshold being typed would accept.
+    public var bulkPreview: BulkAcceptResult?
+    /// A Review undo is on its way.
+    public var undoing = false
 
     public init() {}
 

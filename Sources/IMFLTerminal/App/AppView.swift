@@ -41,7 +41,8 @@ public enum AppView {
         case .note(let id, let text):
             PromptOverlay.render(title: "Note for item \(id)", text: text, hint: "Enter saves · Esc cancels · empty clears", into: &buffer, area: rows[1])
         case .bulkThreshold(let text):
-            PromptOverlay.render(title: "Accept unreviewed LLM labels with confidence ≥", text: text, hint: "Enter accepts · Esc cancels", into: &buffer, area: rows[1])
+            PromptOverlay.render(title: "Accept unreviewed LLM labels with confidence ≥", text: text,
+                                 hint: bulkAcceptHint(state.review.bulkPreview), into: &buffer, area: rows[1])
         case .picker(let picker):
             LabelPicker(state: picker, labels: state.labels, keys: state.labelKeys).render(into: &buffer, area: rows[1])
         }
@@ -101,4 +102,12 @@ public enum AppView {
             x += 2
         }
     }
+}
+
+/// The bulk-accept prompt's hint: what Enter would do at the threshold typed so far.
+func bulkAcceptHint(_ preview: BulkAcceptResult?) -> String {
+    guard let p = preview else { return "Enter accepts · Esc cancels" }
+    var line = "Enter accepts \(p.accepted) of \(p.unreviewed) unreviewed"
+    if p.withoutConfidence > 0 { line += " (\(p.withoutConfidence) have no confidence)" }
+    return line + " · u undoes · Esc cancels"
 }

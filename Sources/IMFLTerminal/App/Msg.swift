@@ -11,7 +11,9 @@ public enum Msg: Sendable {
     case noteSaved(itemID: Int64, note: String)
     case reviewLoaded(ReviewPage)
     case reviewUpdated(ReviewItem)
-    case bulkAccepted(count: Int, minConfidence: Double)
+    case bulkAccepted(BulkAcceptResult)
+    case bulkPreview(BulkAcceptResult)
+    case reviewUndone(ReviewUndoResult?)
     case dashboardLoaded(DashboardSnapshot)
     case event(BackendEvent)
     /// The backend call behind `effect` threw `message`.
@@ -31,6 +33,8 @@ public enum Effect: Sendable, Equatable {
     case accept(itemID: Int64)
     case override(itemID: Int64, label: String)
     case bulkAccept(minConfidence: Double)
+    case previewBulkAccept(minConfidence: Double)
+    case undoReview
     case loadDashboard
     case retryLLM
     case quit
@@ -55,7 +59,9 @@ extension Effect {
                 return .reviewLoaded(try await backend.reviewPage(sort: sort, offset: offset, limit: limit))
             case .accept(let id): return .reviewUpdated(try await backend.accept(itemID: id))
             case .override(let id, let label): return .reviewUpdated(try await backend.override(itemID: id, label: label))
-            case .bulkAccept(let t): return .bulkAccepted(count: try await backend.bulkAccept(minConfidence: t), minConfidence: t)
+            case .bulkAccept(let t): return .bulkAccepted(try await backend.bulkAccept(minConfidence: t))
+            case .previewBulkAccept(let t): return .bulkPreview(try await backend.bulkAcceptPreview(minConfidence: t))
+            case .undoReview: return .reviewUndone(try await backend.undoReview())
             case .loadDashboard: return .dashboardLoaded(try await backend.dashboard())
             case .retryLLM:
                 await backend.retryLLM()

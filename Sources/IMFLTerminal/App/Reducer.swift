@@ -54,7 +54,8 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         state.label.lastLineShown = false
         LabelScreen.recordShownLines(&state)
         state.label.expertLabels = max(0, state.label.expertLabels - 1)
-        state.status = StatusLine("undid “\(result.withdrawnLabel)” on item \(result.item.itemID) (round \(result.round)); label it again")
+        let when = result.afterTraining ? "; round \(result.round) is trained, so the change counts from the next retrain" : ""
+        state.status = StatusLine("undid “\(result.withdrawnLabel)” on item \(result.item.itemID) (round \(result.round)); label it again\(when)")
         return []
     case .noteSaved(let id, let note):
         if state.label.item?.itemID == id { state.label.item?.note = note.isEmpty ? nil : note }
@@ -80,8 +81,28 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         case .unreviewed: break
         }
         return []
-    case .bulkAccepted(let n, let t):
-        state.status = StatusLine("accepted \(n) LLM label\(n == 1 ? "" : "s") with confidence ≥ \(formatFixed(t, 2))")
+    case .bulkAccepted(let result):
+        state.review.bulkPreview = nil
+        state.status = bulkAcceptLine(result)
+        return result.accepted > 0 ? [reloadReview(&state)] : []
+    case .bulkPreview(let result):
+        if case .bulkThreshold(let text)? = state.overlay, Double(text) == result.minConfidence {
+            state.review.bulkPreview = result
+        }
+        return []
+    case .reviewUndone(let result):
+        state.review.undoing = false
+        guard let result else {
+            state.status = StatusLine("nothing to undo on this screen (label undo is on the Label screen)", .warning)
+            return []
+        }
+        let items = result.itemIDs.count == 1 ? "item \(result.itemIDs[0])" : "\(result.itemIDs.count) items"
+        let what = switch result.kind {
+        case .accept: "accept"
+        case .override: "override"
+        case .bulkAccept: "bulk accept"
+        }
+        state.status = StatusLine("undid the \(what) of \(items); the LLM label\(result.itemIDs.count == 1 ? " is" : "s are") unreviewed again")
         return [reloadReview(&state)]
     case .dashboardLoaded(let snapshot):
         state.dashboard = snapshot
@@ -99,7 +120,9 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
             state.review.pending.remove(id)
         case .loadReview:
             state.review.loading = false
-        case .loadSession, .setNote, .bulkAccept, .loadDashboard, .retryLLM, .quit:
+        case .undoReview:
+            state.review.undoing = false
+        case .loadSession, .setNote, .bulkAccept, .previewBulkAccept, .loadDashboard, .retryLLM, .quit:
             break
         }
         return []
@@ -222,6 +245,10 @@ private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
         state.label.phase = .skipping
         return [.skip(itemID: item.itemID)]
     case .undo:
+        if state.screen == .review {
+            state.review.undoing = true
+            return [.undoReview]
+        }
         state.label.phase = .undoing
         return [.undo]
     case .note:
@@ -247,6 +274,8 @@ private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
         return effects
     case .bulkAccept:
         state.overlay = .bulkThreshold(text: formatFixed(state.review.threshold, 2))
+        state.review.bulkPreview = nil
+        return [.previewBulkAccept(minConfidence: state.review.threshold)]
     case .cycleSort:
         state.review.sort = state.review.sort.next
         state.review.selected = 0
@@ -370,10 +399,10 @@ private func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             return [.bulkAccept(minConfidence: t)]
         case .backspace:
             if !text.isEmpty { text.removeLast() }
-            state.overlay = .bulkThreshold(text: text)
+            return typedThreshold(text, &state)
         case .char(let c) where c.isNumber || c == ".":
             text.append(c)
-            state.overlay = .bulkThreshold(text: text)
+            return typedThreshold(text, &state)
         default: break
         }
         return []
@@ -416,4 +445,25 @@ public func formatFixed(_ value: Double, _ digits: Int) -> String {
     guard digits > 0 else { return sign + String(whole) }
     let fracText = String(frac)
     return sign + String(whole) + "." + String(repeating: "0", count: digits - fracText.count) + fracText
+}
+
+/// The threshold prompt changed: ask what a bulk accept at the new value would do.
+private func typedThreshold(_ text: String, _ state: inout AppState) -> [Effect] {
+    state.overlay = .bulkThreshold(text: text)
+    state.review.bulkPreview = nil
+    guard let t = Double(text), (0...1).contains(t) else { return [] }
+    return [.previewBulkAccept(minConfidence: t)]
+}
+
+/// What a bulk accept did, and why it accepted nothing when it did not.
+private func bulkAcceptLine(_ r: BulkAcceptResult) -> StatusLine {
+    let t = formatFixed(r.minConfidence, 2)
+    if r.accepted > 0 {
+        return StatusLine("accepted \(r.accepted) LLM label\(r.accepted == 1 ? "" : "s") with confidence ≥ \(t) as one step; u undoes it")
+    }
+    if r.unreviewed == 0 { return StatusLine("accepted none: every LLM label is already reviewed", .warning) }
+    if r.withoutConfidence == r.unreviewed {
+        return StatusLine("accepted none: the LLM endpoint reports no confidence (no log-probabilities), so no threshold applies; accept one by one with a", .warning)
+    }
+    return StatusLine("accepted none: no unreviewed LLM label has confidence ≥ \(t)", .warning)
 }

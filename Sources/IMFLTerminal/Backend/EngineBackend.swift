@@ -1,24 +1,21 @@
 import Foundation
 import IMFLCore
-import IMFLNumerics
 
-/// The real session behind the UI: the round engine for the queues and labels, the session
-/// database for notes, skips, review marks and the dashboard's figures.
+/// The real session behind the UI: a thin adapter over the round engine, which owns the
+/// annotation log. It maps the engine's types to the screens' and its events to the UI's; every
+/// read and write goes through the engine, never to the database.
 ///
-/// Every mutating call returns after its event is committed to the session database, which
-/// is what lets the UI show the next item only once the label is safe.
+/// Every mutating call returns after the engine has committed its events, which is what lets
+/// the UI show the next item only once the label is safe.
 public actor EngineBackend: LabelingBackend {
-    private let session: Session
+    private let config: SessionConfig
+    private let guidelines: String?
     private let engine: RoundEngine
     private let schedule: Schedule
     /// Neighbours shown beside an item: the same number the LLM prompt carries.
     private let k: Int
-    private var skipped: [Int64] = []
-    /// The item an undo gave back, shown before the queue's next one.
-    private var front: Int64?
     private var progress: [BackgroundTask: TaskProgress] = [:]
     private var llm = LLMStatus()
-    private var clusterCache: (count: Int, clusters: [Int64: Int])?
     /// When recent LLM labels arrived, for the "≈ N s left" estimate; the first entry is when
     /// the LLM got busy, so that a burst of answers from concurrent calls counts the time
     /// they took, not the moment they arrived together.
@@ -30,18 +27,12 @@ public actor EngineBackend: LabelingBackend {
     private let continuation: AsyncStream<BackendEvent>.Continuation
 
     public init(session: Session, engine: RoundEngine) throws {
-        self.session = session
+        self.config = session.config
+        self.guidelines = try? session.guidelines()
         self.engine = engine
         self.schedule = try session.config.schedule()
-        self.k = session.config.retrieval.mode == "none" ? 0 : session.config.retrieval.k
+        self.k = try session.config.engineConfiguration().fewShot
         (stream, continuation) = AsyncStream.makeStream(of: BackendEvent.self)
-        // Items skipped in an earlier sitting stay at the back of the queue.
-        var order = [Int64]()
-        for event in LogSnapshot(try session.database.annotationLog()).live(.skip) {
-            order.removeAll { $0 == event.itemId }
-            order.append(event.itemId)
-        }
-        skipped = order
     }
 
     /// Forwards the engine's events to the UI until the engine's stream ends. Runs beside the
@@ -98,81 +89,50 @@ public actor EngineBackend: LabelingBackend {
 
     public func sessionInfo() async throws -> SessionInfo {
         SessionInfo(
-            name: session.config.task.name, labels: session.config.task.labels,
-            guidelines: (try? session.guidelines()) ?? nil ?? "This session has no guidelines file (task.guidelines in session.toml).",
-            rounds: schedule.rounds.count, expertLabels: try expertLabelCount())
+            name: config.task.name, labels: config.task.labels,
+            guidelines: guidelines ?? "This session has no guidelines file (task.guidelines in session.toml).",
+            rounds: schedule.rounds.count, expertLabels: await engine.expertLabelCount)
     }
 
     public func nextExpertItem() async throws -> ExpertItem? {
-        if let id = front {
-            if try session.database.currentLabels()[id] == nil, let item = try await expertItem(id) { return item }
-            front = nil
-        }
-        guard let task = await engine.nextExpertItem(neighbours: k, skipped: skipped) else { return nil }
+        guard let task = await engine.nextExpertItem(neighbours: k) else { return nil }
         return await expertItem(task)
     }
 
     public func submitLabel(itemID: Int64, label: String) async throws -> LabelCommit {
-        try await engineCall { try await self.engine.submit(itemID: itemID, label: label) }
-        if front == itemID { front = nil }
-        skipped.removeAll { $0 == itemID }
-        let round = await engine.currentQueueSizes()?.round ?? 0
-        return LabelCommit(itemID: itemID, label: label, round: round, expertLabelCount: try expertLabelCount())
+        let round = try await engineCall { try await self.engine.submit(itemID: itemID, label: label) }
+        return LabelCommit(itemID: itemID, label: label, round: round, expertLabelCount: await engine.expertLabelCount)
     }
 
     public func skip(itemID: Int64) async throws {
-        let round = await engine.currentQueueSizes()?.round
-        try session.database.append(Annotation(itemId: itemID, kind: .skip, annotator: "expert", round: round))
-        if front == itemID { front = nil }
-        skipped.removeAll { $0 == itemID }
-        skipped.append(itemID)
+        try await engineCall { try await self.engine.skip(itemID: itemID) }
     }
 
     public func undo() async throws -> UndoResult? {
-        let itemID: Int64
-        do {
-            itemID = try await engine.undo()
-        } catch EngineError.nothingToUndo {
-            return nil
-        } catch {
-            throw BackendError("\(error)")
-        }
-        let log = try session.database.annotationLog()
-        let undone = log.last(where: { $0.kind == .undo }).flatMap { undo in log.first { $0.id == undo.supersedes } }
-        if undone?.source == .human { front = itemID }
-        guard let item = try await expertItem(itemID) else { return nil }
-        return UndoResult(item: item, withdrawnLabel: undone?.label ?? "", round: undone?.round ?? item.round)
+        guard let outcome = try await undo(.expertLabel), let target = outcome.undone.first else { return nil }
+        let round = target.round ?? 0
+        guard let task = await engine.expertTask(target.itemID, round: round, k: k) else { return nil }
+        return UndoResult(item: await expertItem(task), withdrawnLabel: target.label ?? "", round: round,
+                          afterTraining: outcome.afterTraining)
     }
 
     public func setNote(itemID: Int64, note: String) async throws {
-        try session.database.append(Annotation(itemId: itemID, kind: .note, annotator: "expert", note: note))
+        try await engineCall { try await self.engine.note(itemID: itemID, text: note) }
     }
 
     // MARK: - Review screen
 
     public func reviewPage(sort: ReviewSort, offset: Int, limit: Int) async throws -> ReviewPage {
-        var items = try await reviewItems(snapshot())
-        switch sort {
-        case .lowestConfidence:
-            items.sort { ($0.llmConfidence ?? 2, $0.itemID) < ($1.llmConfidence ?? 2, $1.itemID) }
-        case .disagreement:
-            func key(_ item: ReviewItem) -> (Int, Double, Int64) {
-                guard let p = item.prediction else { return (1, 0, item.itemID) }
-                return (p.label == item.effectiveLabel ? 1 : 0, -p.confidence, item.itemID)
-            }
-            items.sort { key($0) < key($1) }
-        case .cluster:
-            items.sort { ($0.cluster, $0.llmConfidence ?? 2, $0.itemID) < ($1.cluster, $1.llmConfidence ?? 2, $1.itemID) }
-        }
-        let start = min(max(0, offset), items.count)
-        return ReviewPage(sort: sort, offset: start, items: Array(items[start ..< min(items.count, start + limit)]), total: items.count)
+        let rows = await engine.reviewRows(order: sort)
+        let start = min(max(0, offset), rows.count)
+        let window = rows[start ..< min(rows.count, start + max(0, limit))]
+        var items = [ReviewItem]()
+        for row in window { items.append(await reviewItem(row)) }
+        return ReviewPage(sort: sort, offset: start, items: items, total: rows.count)
     }
 
     public func accept(itemID: Int64) async throws -> ReviewItem {
-        guard let current = try snapshot().current[itemID], let llmLabel = current.llmLabel else {
-            throw BackendError("item \(itemID) has no LLM label to accept")
-        }
-        try session.database.append(Annotation(itemId: itemID, kind: .accept, label: llmLabel, annotator: "expert", round: current.round))
+        try await engineCall { try await self.engine.accept(itemIDs: [itemID]) }
         return try await reviewItem(itemID)
     }
 
@@ -181,155 +141,97 @@ public actor EngineBackend: LabelingBackend {
         return try await reviewItem(itemID)
     }
 
-    public func bulkAccept(minConfidence: Double) async throws -> Int {
-        let events = try snapshot().llmLabels.values
-            .filter { !$0.reviewed && ($0.confidence ?? -1) >= minConfidence }
-            .map { Annotation(itemId: $0.itemId, kind: .accept, label: $0.label, annotator: "expert", round: $0.round) }
-        try session.database.append(contentsOf: events)
-        return events.count
+    public func undoReview() async throws -> ReviewUndoResult? {
+        guard let outcome = try await undo(.review) else { return nil }
+        let kind: ReviewUndoResult.Kind = outcome.undone.count > 1 || outcome.undone.first?.batch != nil ? .bulkAccept
+            : outcome.undone.first?.kind == .accept ? .accept : .override
+        return ReviewUndoResult(kind: kind, itemIDs: outcome.undone.map(\.itemID))
+    }
+
+    public func bulkAcceptPreview(minConfidence: Double) async throws -> BulkAcceptResult {
+        let p = await engine.bulkAcceptPreview(minConfidence: minConfidence)
+        return BulkAcceptResult(minConfidence: minConfidence, accepted: p.matching, unreviewed: p.unreviewed,
+                                withoutConfidence: p.withoutConfidence)
+    }
+
+    public func bulkAccept(minConfidence: Double) async throws -> BulkAcceptResult {
+        let p = await engine.bulkAcceptPreview(minConfidence: minConfidence)
+        let n = try await engineCall { try await self.engine.bulkAccept(minConfidence: minConfidence) }
+        return BulkAcceptResult(minConfidence: minConfidence, accepted: n, unreviewed: p.unreviewed,
+                                withoutConfidence: p.withoutConfidence)
     }
 
     // MARK: - Dashboard
 
     public func dashboard() async throws -> DashboardSnapshot {
-        let db = session.database
-        let metrics = await (try? engine.roundMetrics()) ?? []
-        let snapshot = try snapshot()
-        var used = [Int: (human: Int, llm: Int)]()
-        for event in snapshot.live(.label) {
-            let r = event.round ?? 0
-            switch event.source {
-            case .human: used[r, default: (0, 0)].human += 1
-            case .llm: used[r, default: (0, 0)].llm += 1
-            default: break
-            }
-        }
-        let current = snapshot.current
-        let reviewed = current.values.filter { $0.llmLabel != nil && $0.reviewed }
-        let totals = try db.llmCallTotals()
-        let currentRound = await engine.currentQueueSizes()?.round ?? min(schedule.rounds.count, metrics.count + 1)
-        let expertLabels = current.values.filter { $0.source == .human || $0.source == .override }.count
+        let d = try await engineCall { try await self.engine.dashboard() }
         return DashboardSnapshot(
-            labels: session.config.task.labels,
-            rounds: metrics.map { RoundReport($0, labels: session.config.task.labels) },
+            labels: config.task.labels,
+            rounds: d.metrics.map { RoundReport($0, labels: config.task.labels) },
             schedule: schedule.rounds.map { b in
-                ScheduleEntry(round: b.round, expertPlanned: b.human, expertUsed: used[b.round]?.human ?? 0,
-                              llmPlanned: b.llm, llmUsed: used[b.round]?.llm ?? 0)
+                ScheduleEntry(round: b.round, expertPlanned: b.human, expertUsed: d.used[b.round]?.expert ?? 0,
+                              llmPlanned: b.llm, llmUsed: d.used[b.round]?.llm ?? 0)
             },
-            currentRound: currentRound,
-            promptTokens: totals.promptTokens, completionTokens: totals.completionTokens,
-            expertCost: Double(expertLabels) * session.config.budget.humanLabelCost, llmCost: totals.cost,
-            currency: "",
-            agreementCompared: reviewed.count,
-            agreementAgreed: reviewed.filter { $0.label == $0.llmLabel }.count,
+            currentRound: d.currentRound,
+            promptTokens: d.llmCalls.promptTokens, completionTokens: d.llmCalls.completionTokens,
+            expertCost: Double(d.expertLabels + d.overrides) * config.budget.humanLabelCost, llmCost: d.llmCalls.cost,
+            agreementCompared: d.agreement.compared, agreementAgreed: d.agreement.agreed,
             progress: progress, llm: llm)
     }
 
-    // MARK: - Helpers
+    // MARK: - Mapping
 
-    private func engineCall(_ body: () async throws -> Void) async throws {
-        do { try await body() } catch let error as EngineError { throw BackendError(error.description) }
+    private func engineCall<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let error as EngineError { throw BackendError(error.description) }
     }
 
-    private func expertLabelCount() throws -> Int {
-        try session.database.currentLabels().values.filter { $0.source == .human }.count
+    private func undo(_ scope: UndoScope) async throws -> UndoOutcome? {
+        do {
+            return try await engine.undo(scope)
+        } catch EngineError.nothingToUndo {
+            return nil
+        } catch let error as EngineError {
+            throw BackendError(error.description)
+        }
     }
 
     private func expertItem(_ task: ExpertTask) async -> ExpertItem {
-        let prediction = await engine.prediction(for: task.itemID).map { Prediction(label: $0.label, confidence: $0.confidence) }
-        let note = try? session.database.currentNotes()[task.itemID]
-        return ExpertItem(
-            itemID: task.itemID, text: task.text, round: task.round, prediction: prediction,
-            neighbours: task.neighbours.map(Self.neighbour), note: note,
+        ExpertItem(
+            itemID: task.itemID, text: task.text, round: task.round,
+            prediction: await engine.prediction(for: task.itemID).map(Self.prediction),
+            neighbours: task.neighbours.map(Self.neighbour), note: task.note,
             remainingInRound: await engine.currentQueueSizes()?.expert ?? 0, isEvaluation: task.purpose == .evaluation)
     }
 
-    private func expertItem(_ itemID: Int64) async throws -> ExpertItem? {
-        guard let item = try session.database.items(ids: [itemID]).first else { return nil }
-        let round = await engine.currentQueueSizes()?.round ?? 0
-        let task = ExpertTask(itemID: itemID, text: item.text, round: round, rank: 0,
-                              neighbours: await engine.neighbours(of: itemID, k: k),
-                              purpose: await engine.isEvaluationItem(itemID) ? .evaluation : .query)
-        return await expertItem(task)
+    private func reviewItem(_ itemID: Int64) async throws -> ReviewItem {
+        guard let row = await engine.reviewRows(order: .lowestConfidence).first(where: { $0.itemID == itemID }) else {
+            throw BackendError("item \(itemID) has no LLM label")
+        }
+        return await reviewItem(row)
+    }
+
+    private func reviewItem(_ row: ReviewRow) async -> ReviewItem {
+        let status: ReviewStatus = switch row.review {
+        case .overridden? where row.source != .llm: .overridden(row.label)
+        case .accepted?, .bulkAccepted?: .accepted
+        default: .unreviewed
+        }
+        // Labels from before the log recorded prompts: the most similar expert labels now.
+        let seen = !row.examples.isEmpty
+        let examples = seen ? row.examples : await engine.neighbours(of: row.itemID, k: k)
+        return ReviewItem(
+            itemID: row.itemID, text: row.text, round: row.round, llmLabel: row.llmLabel,
+            llmConfidence: row.llmConfidence, prediction: row.prediction.map(Self.prediction), cluster: row.cluster,
+            status: status, neighbours: examples.map(Self.neighbour), neighboursAsSeen: seen,
+            bulkAccepted: row.review == .bulkAccepted, note: row.note)
+    }
+
+    private static func prediction(_ p: ClassPrediction) -> Prediction {
+        Prediction(label: p.label, confidence: p.confidence)
     }
 
     private static func neighbour(_ n: LabeledNeighbour) -> Neighbour {
         Neighbour(itemID: n.itemID, text: n.text, label: n.label, source: n.source, similarity: Double(n.similarity))
-    }
-
-    /// The annotation log read once, with what the screens derive from it.
-    private struct LogSnapshot {
-        let log: [Annotation]
-        let cancelled: Set<Int64>
-        let current: [Int64: CurrentLabel]
-
-        init(_ log: [Annotation]) {
-            self.log = log
-            cancelled = AnnotationLog.cancelledIDs(log)
-            current = AnnotationLog.currentLabels(log)
-        }
-
-        /// Events of `kind` that no undo cancels, in log order.
-        func live(_ kind: Annotation.Kind) -> [Annotation] {
-            log.filter { $0.kind == kind && !cancelled.contains($0.id ?? -1) }
-        }
-
-        /// The LLM's label events in force, by item, with whether the expert has reviewed them.
-        var llmLabels: [Int64: (itemId: Int64, label: String, confidence: Double?, round: Int?, reviewed: Bool)] {
-            var result = [Int64: (itemId: Int64, label: String, confidence: Double?, round: Int?, reviewed: Bool)]()
-            for event in live(.label) where event.source == .llm {
-                guard let label = event.label else { continue }
-                result[event.itemId] = (event.itemId, label, event.confidence, event.round, current[event.itemId]?.reviewed ?? false)
-            }
-            return result
-        }
-    }
-
-    private func snapshot() throws -> LogSnapshot {
-        LogSnapshot(try session.database.annotationLog())
-    }
-
-    /// Review rows for the LLM-labeled items (all of them, or only `only`).
-    private func reviewItems(_ snapshot: LogSnapshot, only: Int64? = nil) async throws -> [ReviewItem] {
-        let events = snapshot.llmLabels
-        let wanted = only.map { id in events.filter { $0.key == id } } ?? events
-        let texts = Dictionary(uniqueKeysWithValues: try session.database.items(ids: Array(wanted.keys)).map { ($0.id!, $0.text) })
-        let clusters = try clustersOf(Array(events.keys))
-        var items = [ReviewItem]()
-        for (id, event) in wanted {
-            let status: ReviewStatus = switch snapshot.current[id] {
-            case let c? where c.source == .override: .overridden(c.label)
-            case let c? where c.reviewed: .accepted
-            default: .unreviewed
-            }
-            let prediction = await engine.prediction(for: id).map { Prediction(label: $0.label, confidence: $0.confidence) }
-            items.append(ReviewItem(
-                itemID: id, text: texts[id] ?? "", round: event.round ?? 0, llmLabel: event.label,
-                llmConfidence: event.confidence, prediction: prediction, cluster: clusters[id] ?? 0,
-                status: status, neighbours: []))
-        }
-        return items
-    }
-
-    private func reviewItem(_ itemID: Int64) async throws -> ReviewItem {
-        guard var item = try await reviewItems(snapshot(), only: itemID).first else {
-            throw BackendError("item \(itemID) has no LLM label")
-        }
-        item.neighbours = await engine.neighbours(of: itemID, k: k).map(Self.neighbour)
-        return item
-    }
-
-    /// k-means clusters of the LLM-labeled items (k = twice the label count), so the review
-    /// screen can show similar items together. Recomputed when the set of items grows.
-    private func clustersOf(_ ids: [Int64]) throws -> [Int64: Int] {
-        if let cache = clusterCache, cache.count == ids.count { return cache.clusters }
-        let sorted = ids.sorted()
-        let (found, vectors) = try session.database.embeddings(model: session.config.embedder.model, itemIds: sorted)
-        guard vectors.rows > 0 else { return [:] }
-        let result = KMeans.fit(vectors, k: 2 * session.config.task.labels.count, seed: 1)
-        let clusters = Dictionary(uniqueKeysWithValues: zip(found, result.assignments))
-        clusterCache = (ids.count, clusters)
-        return clusters
     }
 
     private func translate(_ event: EngineEvent) -> [BackendEvent] {
@@ -376,7 +278,7 @@ public actor EngineBackend: LabelingBackend {
         case .roundFinished(let m):
             let p = TaskProgress(done: 1, total: 1)
             progress[.retraining] = p
-            let report = RoundReport(m, labels: session.config.task.labels)
+            let report = RoundReport(m, labels: config.task.labels)
             return [.progress(.retraining, p), .roundFinished(report), .reviewChanged,
                     .notice(String(format: "Round %d done: macro-F1 %.1f", m.round, m.evaluation.macroF1 * 100))]
         case .finished:

@@ -20,8 +20,12 @@ public protocol LabelingBackend: Sendable {
 
     /// Withdraws the most recent expert label of the session, whatever its round, by logging
     /// an undo event, and returns its item to the front of the queue. Nil when there is nothing
-    /// to undo.
+    /// to undo. Review's accepts and overrides are not touched: they have their own undo.
     func undo() async throws -> UndoResult?
+
+    /// Takes back the latest accept or override (a bulk accept as a whole): those LLM labels
+    /// are unreviewed again. Nil when there is nothing to undo.
+    func undoReview() async throws -> ReviewUndoResult?
 
     /// Stores a free-text note for an item (an empty note clears it).
     func setNote(itemID: Int64, note: String) async throws
@@ -35,9 +39,12 @@ public protocol LabelingBackend: Sendable {
     /// The expert replaces the LLM label; logged with source `override`.
     func override(itemID: Int64, label: String) async throws -> ReviewItem
 
-    /// Accepts every unreviewed LLM label whose confidence is at least `minConfidence`.
-    /// - Returns: how many were accepted.
-    func bulkAccept(minConfidence: Double) async throws -> Int
+    /// What `bulkAccept` would accept at `minConfidence`, without accepting anything.
+    func bulkAcceptPreview(minConfidence: Double) async throws -> BulkAcceptResult
+
+    /// Accepts every unreviewed LLM label whose confidence is at least `minConfidence`, as one
+    /// action that one Review undo takes back.
+    func bulkAccept(minConfidence: Double) async throws -> BulkAcceptResult
 
     /// Figures for the dashboard.
     func dashboard() async throws -> DashboardSnapshot

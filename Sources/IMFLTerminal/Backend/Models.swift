@@ -97,30 +97,62 @@ public struct LabelCommit: Sendable, Equatable, Codable {
     }
 }
 
-/// What an undo took back: the item returns to the front of the expert queue.
+/// What an undo on the Label screen took back: the item returns to the front of the expert queue.
 public struct UndoResult: Sendable, Equatable, Codable {
     public var item: ExpertItem
     /// The label that was withdrawn.
     public var withdrawnLabel: String
     /// The round the withdrawn label belonged to (undo goes back across rounds).
     public var round: Int
+    /// The round was already trained: the change counts from the next retrain on.
+    public var afterTraining: Bool
 
-    public init(item: ExpertItem, withdrawnLabel: String, round: Int) {
+    public init(item: ExpertItem, withdrawnLabel: String, round: Int, afterTraining: Bool = false) {
         self.item = item
         self.withdrawnLabel = withdrawnLabel
         self.round = round
+        self.afterTraining = afterTraining
     }
 }
 
-/// Orders of the review screen.
-public enum ReviewSort: String, Sendable, CaseIterable, Codable {
-    /// Lowest LLM confidence first.
-    case lowestConfidence = "lowest-confidence"
-    /// LLM labels the current model disagrees with first, most confident disagreement first.
-    case disagreement
-    /// Grouped by k-means cluster, lowest confidence first within a cluster.
-    case cluster
+/// What an undo on the Review screen took back: one accept or override, or a whole bulk accept.
+public struct ReviewUndoResult: Sendable, Equatable, Codable {
+    /// What kind of judgement was taken back.
+    public enum Kind: String, Sendable, Codable {
+        case accept, override, bulkAccept
+    }
+    public var kind: Kind
+    /// The items whose LLM label is unreviewed again.
+    public var itemIDs: [Int64]
 
+    public init(kind: Kind, itemIDs: [Int64]) {
+        self.kind = kind
+        self.itemIDs = itemIDs
+    }
+}
+
+/// What a bulk accept did, or would do at its threshold.
+public struct BulkAcceptResult: Sendable, Equatable, Codable {
+    public var minConfidence: Double
+    /// Labels accepted (or, for a preview, that would be).
+    public var accepted: Int
+    /// Unreviewed LLM labels before the accept.
+    public var unreviewed: Int
+    /// Unreviewed LLM labels without a confidence, which no threshold accepts.
+    public var withoutConfidence: Int
+
+    public init(minConfidence: Double, accepted: Int, unreviewed: Int, withoutConfidence: Int) {
+        self.minConfidence = minConfidence
+        self.accepted = accepted
+        self.unreviewed = unreviewed
+        self.withoutConfidence = withoutConfidence
+    }
+}
+
+/// Orders of the review screen: the engine's review orders.
+public typealias ReviewSort = ReviewOrder
+
+extension ReviewOrder {
     public var title: String {
         switch self {
         case .lowestConfidence: "lowest confidence"
@@ -129,7 +161,7 @@ public enum ReviewSort: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    public var next: ReviewSort {
+    public var next: ReviewOrder {
         let all = Self.allCases
         return all[(all.firstIndex(of: self)! + 1) % all.count]
     }
@@ -154,11 +186,21 @@ public struct ReviewItem: Sendable, Equatable, Codable {
     public var prediction: Prediction?
     public var cluster: Int
     public var status: ReviewStatus
-    /// The expert examples the LLM prompt carried.
+    /// The expert examples the LLM prompt carried, with the labels they had then.
     public var neighbours: [Neighbour]
+    /// `neighbours` are what the prompt carried, as stored with the label; false when the label
+    /// predates that record and they are the item's most similar expert labels now.
+    public var neighboursAsSeen: Bool
+    /// Accepted by a bulk accept, not judged one by one.
+    public var bulkAccepted: Bool
+    public var note: String?
 
     public init(itemID: Int64, text: String, round: Int, llmLabel: String, llmConfidence: Double?,
-                prediction: Prediction?, cluster: Int, status: ReviewStatus, neighbours: [Neighbour]) {
+                prediction: Prediction?, cluster: Int, status: ReviewStatus, neighbours: [Neighbour],
+                neighboursAsSeen: Bool = true, bulkAccepted: Bool = false, note: String? = nil) {
+        self.neighboursAsSeen = neighboursAsSeen
+        self.bulkAccepted = bulkAccepted
+        self.note = note
         self.itemID = itemID
         self.text = text
         self.round = round
@@ -288,8 +330,8 @@ public struct DashboardSnapshot: Sendable, Equatable, Codable {
     /// Cost in the session's currency: expert labels times cost per label, tokens times price.
     public var expertCost: Double
     public var llmCost: Double
-    public var currency: String
-    /// LLM labels the expert has seen (accepted or overridden) and how many were accepted.
+    /// LLM labels the expert judged one by one (accepted or overridden; bulk accepts do not
+    /// count) and how many of them were accepted.
     public var agreementCompared: Int
     public var agreementAgreed: Int
     public var progress: [BackgroundTask: TaskProgress]
@@ -297,7 +339,7 @@ public struct DashboardSnapshot: Sendable, Equatable, Codable {
 
     public init(labels: [String], rounds: [RoundReport], schedule: [ScheduleEntry], currentRound: Int,
                 promptTokens: Int, completionTokens: Int, expertCost: Double, llmCost: Double,
-                currency: String, agreementCompared: Int, agreementAgreed: Int,
+                agreementCompared: Int, agreementAgreed: Int,
                 progress: [BackgroundTask: TaskProgress], llm: LLMStatus) {
         self.labels = labels
         self.rounds = rounds
@@ -307,7 +349,6 @@ public struct DashboardSnapshot: Sendable, Equatable, Codable {
         self.completionTokens = completionTokens
         self.expertCost = expertCost
         self.llmCost = llmCost
-        self.currency = currency
         self.agreementCompared = agreementCompared
         self.agreementAgreed = agreementAgreed
         self.progress = progress

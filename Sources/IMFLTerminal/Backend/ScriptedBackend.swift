@@ -111,11 +111,22 @@ public actor ScriptedBackend: LabelingBackend {
         return item
     }
 
-    public func bulkAccept(minConfidence: Double) async throws -> Int {
+    public func bulkAcceptPreview(minConfidence: Double) async throws -> BulkAcceptResult {
+        session.bulkAcceptPreview(minConfidence: minConfidence)
+    }
+
+    public func bulkAccept(minConfidence: Double) async throws -> BulkAcceptResult {
         try await pause()
-        let n = session.bulkAccept(minConfidence: minConfidence)
+        let result = session.bulkAccept(minConfidence: minConfidence)
         try save()
-        return n
+        return result
+    }
+
+    public func undoReview() async throws -> ReviewUndoResult? {
+        try await pause()
+        let result = session.undoReview()
+        try save()
+        return result
     }
 
     public func dashboard() async throws -> DashboardSnapshot { session.dashboard() }

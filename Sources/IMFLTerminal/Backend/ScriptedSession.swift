@@ -13,6 +13,15 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
         public var confidence: Double
         public var cluster: Int
         public var status: ReviewStatus
+        /// Accepted by a bulk accept rather than one by one.
+        public var bulk = false
+    }
+
+    /// What one Review action changed, so that one undo restores it: each row's prior state.
+    public struct ReviewChange: Sendable, Codable, Equatable {
+        public var index: Int
+        public var status: ReviewStatus
+        public var bulk: Bool
     }
 
     /// One entry of the append-only annotation log.
@@ -22,6 +31,7 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
         case skip(itemID: Int64)
         case accept(itemID: Int64)
         case override(itemID: Int64, label: String)
+        case undoReview(itemIDs: [Int64])
     }
 
     public var info: SessionInfo
@@ -35,6 +45,8 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
     public var log: [LogEntry]
     public var notes: [Int64: String]
     public var llmLabels: [LLMLabel]
+    /// Review actions still in force, oldest first; a Review undo takes the last.
+    public var reviewActions: [[ReviewChange]] = []
     public var currentRound: Int
     public var reports: [RoundReport]
     public var llm: LLMStatus
@@ -236,7 +248,7 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
                    llmConfidence: l.confidence, prediction: prediction(of: l.itemID) ?? Prediction(
                        label: info.labels[Int(Self.hash(l.itemID ^ 0x77) % UInt64(info.labels.count))],
                        confidence: 0.5),
-                   cluster: l.cluster, status: l.status, neighbours: neighbours(of: l.itemID))
+                   cluster: l.cluster, status: l.status, neighbours: neighbours(of: l.itemID), bulkAccepted: l.bulk)
     }
 
     public func reviewPage(sort: ReviewSort, offset: Int, limit: Int) -> ReviewPage {
@@ -268,7 +280,9 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
 
     public mutating func accept(itemID: Int64) throws -> ReviewItem {
         let i = try llmIndex(itemID)
+        reviewActions.append([ReviewChange(index: i, status: llmLabels[i].status, bulk: llmLabels[i].bulk)])
         llmLabels[i].status = .accepted
+        llmLabels[i].bulk = false
         log.append(.accept(itemID: itemID))
         return reviewItem(llmLabels[i])
     }
@@ -276,19 +290,45 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
     public mutating func override(itemID: Int64, label: String) throws -> ReviewItem {
         guard info.labels.contains(label) else { throw BackendError("unknown label \"\(label)\"") }
         let i = try llmIndex(itemID)
-        llmLabels[i].status = label == llmLabels[i].label ? .accepted : .overridden(label)
+        if label == llmLabels[i].label { return try accept(itemID: itemID) }
+        reviewActions.append([ReviewChange(index: i, status: llmLabels[i].status, bulk: llmLabels[i].bulk)])
+        llmLabels[i].status = .overridden(label)
+        llmLabels[i].bulk = false
         log.append(.override(itemID: itemID, label: label))
         return reviewItem(llmLabels[i])
     }
 
-    public mutating func bulkAccept(minConfidence: Double) -> Int {
-        var n = 0
+    public func bulkAcceptPreview(minConfidence: Double) -> BulkAcceptResult {
+        let open = llmLabels.filter { $0.status == .unreviewed }
+        return BulkAcceptResult(minConfidence: minConfidence, accepted: open.count { $0.confidence >= minConfidence },
+                                unreviewed: open.count, withoutConfidence: 0)
+    }
+
+    public mutating func bulkAccept(minConfidence: Double) -> BulkAcceptResult {
+        let preview = bulkAcceptPreview(minConfidence: minConfidence)
+        var changes = [ReviewChange]()
         for i in llmLabels.indices where llmLabels[i].status == .unreviewed && llmLabels[i].confidence >= minConfidence {
+            changes.append(ReviewChange(index: i, status: llmLabels[i].status, bulk: llmLabels[i].bulk))
             llmLabels[i].status = .accepted
+            llmLabels[i].bulk = true
             log.append(.accept(itemID: llmLabels[i].itemID))
-            n += 1
         }
-        return n
+        if !changes.isEmpty { reviewActions.append(changes) }
+        return preview
+    }
+
+    /// Takes back the latest Review action (a bulk accept as a whole).
+    public mutating func undoReview() -> ReviewUndoResult? {
+        guard let changes = reviewActions.popLast(), let first = changes.first else { return nil }
+        let kind: ReviewUndoResult.Kind = changes.count > 1 || llmLabels[first.index].bulk ? .bulkAccept
+            : llmLabels[first.index].status == .accepted ? .accept : .override
+        for c in changes {
+            llmLabels[c.index].status = c.status
+            llmLabels[c.index].bulk = c.bulk
+        }
+        let ids = changes.map { llmLabels[$0.index].itemID }
+        log.append(.undoReview(itemIDs: ids))
+        return ReviewUndoResult(kind: kind, itemIDs: ids)
     }
 
     public func dashboard() -> DashboardSnapshot {
@@ -298,13 +338,13 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
             return ScheduleEntry(round: r, expertPlanned: planned, expertUsed: labelsInRound(r),
                                  llmPlanned: llmPlanned, llmUsed: llmLabels.lazy.filter { $0.round == r }.count)
         }
-        let reviewed = llmLabels.filter { $0.status != .unreviewed }
+        let reviewed = llmLabels.filter { $0.status != .unreviewed && !$0.bulk }
         let agreed = reviewed.filter { $0.status == .accepted }.count
         return DashboardSnapshot(
             labels: info.labels, rounds: reports, schedule: schedule, currentRound: min(currentRound, expertPlan.count),
             promptTokens: llmLabels.count * 412, completionTokens: llmLabels.count * 3,
             expertCost: Double(expertLabels.count) * 0.5, llmCost: Double(llmLabels.count * 415) * 0.000_002,
-            currency: "$", agreementCompared: reviewed.count, agreementAgreed: agreed,
+            agreementCompared: reviewed.count, agreementAgreed: agreed,
             progress: progress, llm: llm)
     }
 }
@@ -332,7 +372,9 @@ extension ScriptedSession {
             case .loadReview(let sort, let offset, let limit): return .reviewLoaded(reviewPage(sort: sort, offset: offset, limit: limit))
             case .accept(let id): return .reviewUpdated(try accept(itemID: id))
             case .override(let id, let label): return .reviewUpdated(try override(itemID: id, label: label))
-            case .bulkAccept(let t): return .bulkAccepted(count: bulkAccept(minConfidence: t), minConfidence: t)
+            case .bulkAccept(let t): return .bulkAccepted(bulkAccept(minConfidence: t))
+            case .previewBulkAccept(let t): return .bulkPreview(bulkAcceptPreview(minConfidence: t))
+            case .undoReview: return .reviewUndone(undoReview())
             case .loadDashboard: return .dashboardLoaded(dashboard())
             case .retryLLM:
                 llm.pausedReason = nil

@@ -72,6 +72,9 @@ public struct KeyMap: Sendable {
             s.review.total == 0 ? "no LLM labels to review" : nil
         }),
         Binding([.char("o")], .cycleSort, .review, "sort"),
+        Binding([.char("u")], .undo, .review, "undo", disabledReason: { s in
+            s.review.undoing ? "still undoing" : nil
+        }),
         Binding([.char("/")], .pickLabel, .review, "override…", disabledReason: { s in s.review.selectionReason }),
         Binding([.char("r")], .refresh, .dashboard, "refresh"),
         Binding([.char("E")], .showLLMError, .global, "the LLM's error in full", inFooter: false, disabledReason: { s in

@@ -71,7 +71,7 @@ public enum DashboardScreen {
         buffer.put("Tokens \(d.promptTokens + d.completionTokens) (\(d.promptTokens) in, \(d.completionTokens) out)",
                    x: area.x, y: y, style: .text, maxX: area.right)
         y += 1
-        buffer.put("Cost   expert \(d.currency)\(formatFixed(d.expertCost, 2)) · LLM \(d.currency)\(formatFixed(d.llmCost, 4))",
+        buffer.put("Cost   expert \(formatFixed(d.expertCost, 2)) · LLM \(formatFixed(d.llmCost, 4))",
                    x: area.x, y: y, style: .text, maxX: area.right)
         y += 1
         let agreement = d.agreement.map { "\(Int(($0 * 100).rounded()))% (\(d.agreementAgreed)/\(d.agreementCompared) reviewed)" } ?? "no LLM label reviewed yet"

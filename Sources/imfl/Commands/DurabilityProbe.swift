@@ -24,8 +24,9 @@ struct DurabilityProbe: AsyncParsableCommand {
         guard !items.isEmpty else { return }
         for n in 0..<count {
             let item = items[n % items.count]
-            let event = try session.database.saveLabel(
-                itemId: item.id!, label: labels[n % labels.count], source: .human, annotator: "probe", round: 1)
+            var label = Annotation.label(labels[n % labels.count], itemID: item.id!, source: .human, round: 1)
+            label.annotator = "probe"
+            let event = try session.database.append(label)
             // Unbuffered: the line reaches the pipe before the next write starts.
             FileHandle.standardOutput.write(Data("committed \(event.id!)\n".utf8))
         }

@@ -9,13 +9,13 @@ extension TrainingSet {
     /// - Parameters:
     ///   - vectorRow: the row of each item's vector in `vectors`.
     static func labelsInForce(
-        _ log: LabelLog, items: [Int64: EngineItem], classIndex: [String: Int],
+        _ log: AnnotationLog, items: [Int64: EngineItem], classIndex: [String: Int],
         vectorRow: [Int64: Int], vectors: Matrix
     ) -> TrainingSet {
         var rows = [Int](), labels = [Int](), fidelities = [Fidelity]()
         for id in log.labeledItems where items[id]?.split == .pool {
-            guard let record = log.current(id), let f = record.annotation.source.fidelity,
-                  let label = record.annotation.label, let c = classIndex[label], let row = vectorRow[id] else { continue }
+            guard let current = log.current(id), let f = current.source.fidelity,
+                  let c = classIndex[current.label], let row = vectorRow[id] else { continue }
             rows.append(row)
             labels.append(c)
             fidelities.append(f)
