@@ -14,10 +14,10 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         let session = try Session.openChecked(folder, access: .readOnly)
         let status = try SessionStatus.compute(session)
-        print(Self.render(status, name: session.config.task.name))
+        print(Self.render(status, name: session.config.task.name, llmEnabled: session.config.llm.enabled))
     }
 
-    static func render(_ s: SessionStatus, name: String) -> String {
+    static func render(_ s: SessionStatus, name: String, llmEnabled: Bool) -> String {
         var lines = [String]()
         lines.append("session \(name)")
         lines.append("  items     \(s.poolItems) pool; F1 on \(s.evaluatedOn)")
@@ -36,6 +36,9 @@ struct Status: AsyncParsableCommand {
             }
         }
         lines.append("  LLM       \(s.llmCalls) calls, \(s.llmErrors) errors, \(s.llmCacheHits) from cache, \(s.promptTokens) prompt + \(s.completionTokens) completion tokens, cost \(String(format: "%.4f", s.llmCost))")
+        if llmEnabled {
+            lines.append("  LLM view  \(s.truncatedForLLM) of \(s.poolItems) pool items truncated for the LLM at llm.max_item_tokens = \(s.itemTokenLimit)")
+        }
         lines.append("  expert    cost \(String(format: "%.2f", s.humanCost))")
         if let f1 = s.latestMacroF1 {
             let interval = s.latestInterval.map { " 95% " + $0.percentText } ?? ""
