@@ -36,7 +36,8 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         state.label.lastCommit = commit
         state.label.expertLabels = commit.expertLabelCount
         state.label.phase = .loading
-        state.status = .saved("saved “\(commit.label)” for item \(commit.itemID)")
+        let shownID = state.label.item.flatMap { $0.itemID == commit.itemID ? $0.displayID : nil } ?? String(commit.itemID)
+        state.status = .saved("saved “\(commit.label)” for item \(shownID)")
         return [.loadNextItem]
     case .skipped(let id):
         state.label.phase = .loading
@@ -239,6 +240,8 @@ private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
         }
     case .pageDown, .pageUp, .down, .up, .top, .bottom:
         return move(action, &state)
+    case .textDown, .textUp:
+        ReviewScreen.scrollDetail(&state, down: action == .textDown)
     case .accept:
         guard let item = state.review.selectedItem else { return [] }
         state.review.pending.insert(item.itemID)
@@ -303,6 +306,16 @@ private func move(_ action: Action, _ state: inout AppState) -> [Effect] {
         }
         return []
     case .dashboard:
+        let page = max(1, DashboardScreen.perClassRows(state) - 1)
+        var s = state.perClassScroll
+        switch action {
+        case .pageDown: s += page
+        case .pageUp: s -= page
+        case .down: s += 1
+        case .up: s -= 1
+        default: break
+        }
+        state.perClassScroll = max(0, min(s, DashboardScreen.maxPerClassScroll(state)))
         return []
     }
 }
