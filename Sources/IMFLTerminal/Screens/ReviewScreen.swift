@@ -158,10 +158,11 @@ public enum ReviewScreen {
     static func renderDetail(_ item: ReviewItem, _ state: AppState, into buffer: inout Buffer, area: Rect) {
         guard area.height >= 1 else { return }
         let d = detailLayout(item, area: area)
-        var x = buffer.put("Item \(item.displayID)", x: area.x, y: area.y, style: Style(.title, .bold))
-        x = buffer.put(" · LLM: ", x: x, y: area.y, style: .dim, maxX: area.right)
-        x = buffer.put(item.effectiveLabel, x: x, y: area.y, style: Style(.llm, .bold), maxX: area.right)
-        x = buffer.put(" · cluster \(item.cluster)", x: x, y: area.y, style: .dim, maxX: area.right)
+        let h = d.header
+        var x = buffer.put("Item \(item.displayID)", x: h.x, y: h.y, style: Style(.title, .bold), maxX: h.right)
+        x = buffer.put(" · LLM: ", x: x, y: h.y, style: .dim, maxX: h.right)
+        x = buffer.put(item.effectiveLabel, x: x, y: h.y, style: Style(.llm, .bold), maxX: h.right)
+        x = buffer.put(" · cluster \(item.cluster)", x: x, y: h.y, style: .dim, maxX: h.right)
         let body = text(item, width: d.text.width, scroll: state.review.detailScroll(for: item))
         if let page = body.pageIndicator(height: d.text.height) {
             let start = body.start(height: d.text.height)
@@ -169,7 +170,7 @@ public enum ReviewScreen {
             if start + d.text.height < body.lines.count { keys.append(scrollKey(.textDown, state).map { "↓ \($0)" } ?? "↓") }
             if start > 0 { keys.append(scrollKey(.textUp, state).map { "↑ \($0)" } ?? "↑") }
             putRight(([page] + keys).joined(separator: " "), into: &buffer,
-                     area: Rect(x: x + 1, y: area.y, width: area.right - x - 1, height: 1), style: Style(.accent))
+                     area: Rect(x: x + 1, y: h.y, width: h.right - x - 1, height: 1), style: Style(.accent))
         }
         body.render(into: &buffer, area: d.text)
         guard d.examples.height > 1 else { return }
