@@ -24,4 +24,24 @@ struct IMFLCommand: AsyncParsableCommand {
             Predict.self,
         ]
     )
+
+    /// Parses and runs the command as `AsyncParsableCommand.main` does, except that a
+    /// mistyped command gets a did-you-mean instead of "unexpected argument".
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error) == .validationFailure, let message = CommandSuggestion.unknownCommand(arguments, root: Self.self) {
+                printError("Error: \(message)")
+                Self.exit(withError: ExitCode.validationFailure)
+            }
+            Self.exit(withError: error)
+        }
+    }
 }

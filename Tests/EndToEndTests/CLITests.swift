@@ -100,6 +100,84 @@ import Testing
         #expect(result.stderr.contains("unknown source \"robot\"; use human, llm or override"))
     }
 
+    /// Issue 13, item 5: an abstract of about 2,000 characters reached the LLM cut at ~1,000,
+    /// and nothing said so.
+    @Test("status counts the items the LLM's prompt cuts; the local model takes a whole abstract, a URL keeps 256 tokens",
+          .enabled(if: binary, "needs the imfl executable built beside the tests"))
+    func statusCountsItemsTruncatedForTheLLM() throws {
+        // Given a pool of 3 abstracts of about 2,000 characters and 7 short sentences
+        let scratch = try Scratch()
+        let abstract = String(repeating: "Patients in the trial were followed for two years after treatment. ", count: 30)
+        let texts = (0 ..< 3).map { "Abstract \($0). " + abstract + "Conclusion \($0): yes." } + (0 ..< 7).map { "Sentence \($0)." }
+        let pool = try scratch.write("pool.jsonl", texts.enumerated().map { #"{"id": "p\#($0)", "text": "\#($1)"}"# }.joined(separator: "\n"))
+        let test = try scratch.write("test.jsonl", #"{"text": "x", "label": "yes"}"# + "\n" + #"{"text": "y", "label": "no"}"#)
+        // When one session uses the local model and one a URL endpoint
+        let local = scratch.path("local"), remote = scratch.path("remote")
+        try #require(try IMFLBinary.run(["init", local, "--pool", pool, "--test", test]).status == 0)
+        try #require(try IMFLBinary.run(["init", remote, "--pool", pool, "--test", test,
+                                         "--llm", "http://127.0.0.1:9/v1", "--no-llm-check"]).status == 0)
+        // Then the local model's prompt takes the abstracts whole, the URL's cuts all three
+        let localStatus = try IMFLBinary.run(["status", local]).stdout
+        #expect(localStatus.contains("LLM view  0 of 10 pool items truncated for the LLM at llm.max_item_tokens = 1024"), "\(localStatus)")
+        let remoteStatus = try IMFLBinary.run(["status", remote]).stdout
+        #expect(remoteStatus.contains("LLM view  3 of 10 pool items truncated for the LLM at llm.max_item_tokens = 256"), "\(remoteStatus)")
+        // And a limit set in session.toml is the one counted
+        let toml = remote + "/session.toml"
+        let text = try String(contentsOfFile: toml, encoding: .utf8)
+        try text.replacingOccurrences(of: "[llm]\n", with: "[llm]\nmax_item_tokens = 2048\n").write(toFile: toml, atomically: true, encoding: .utf8)
+        #expect(try IMFLBinary.run(["status", remote]).stdout.contains("LLM view  0 of 10 pool items truncated for the LLM at llm.max_item_tokens = 2048"))
+    }
+
+    @Test("PubMedQA abstracts reach the local model whole",
+          .enabled(if: binary, "needs the imfl executable built beside the tests"),
+          .enabled(if: SharedData.available("pubmedqa_pqal"), "needs ../shared/data/pubmedqa_pqal"))
+    func pubMedQAIsNotCutForTheLocalModel() throws {
+        let scratch = try Scratch()
+        let folder = scratch.path("pqa")
+        let created = try IMFLBinary.run(["init", folder, "--pool", SharedData.path("pubmedqa_pqal", "pool.jsonl"),
+                                          "--test", SharedData.path("pubmedqa_pqal", "test.jsonl")])
+        try #require(created.status == 0, "\(created.stderr)")
+        let status = try IMFLBinary.run(["status", folder]).stdout
+        #expect(status.contains("LLM view  0 of 500 pool items truncated for the LLM at llm.max_item_tokens = 1024"), "\(status)")
+    }
+
+    @Test("a mistyped command or option gets a did-you-mean", .enabled(if: binary, "needs the imfl executable built beside the tests"),
+          arguments: [
+              (["stats", "sessions/demo"], "unknown command 'stats'; did you mean 'status'?"),
+              (["init", "s", "--pool", "p.jsonl", "--tset", "t.jsonl"], "Did you mean '--test'?"),
+              (["llm", "stat"], "unknown command 'llm stat'; did you mean 'llm start' or 'llm status'?\nSee 'imfl llm --help' for the commands."),
+              (["exprot", "s"], "unknown command 'exprot'; did you mean 'export'?"),
+          ])
+    func didYouMean(arguments: [String], message: String) throws {
+        let result = try IMFLBinary.run(arguments)
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test("init warns when the test file is larger than the pool, and refuses an empty --description",
+          .enabled(if: binary, "needs the imfl executable built beside the tests"))
+    func initWarnsAboutSwappedFilesAndRefusesAnEmptyDescription() throws {
+        // Given a 3-item pool and a 6-item test file, as when the two were swapped
+        let scratch = try Scratch()
+        let pool = try scratch.write("small.jsonl", (1...3).map { #"{"text": "p\#($0)", "label": "yes"}"# }.joined(separator: "\n"))
+        let test = try scratch.write("large.jsonl", (1...6).map { #"{"text": "t\#($0)", "label": "\#($0 % 2 == 0 ? "yes" : "no")"}"# }.joined(separator: "\n"))
+        // When init runs, then it creates the session and warns
+        let swapped = try IMFLBinary.run(["init", scratch.path("s"), "--pool", pool, "--test", test, "--labels", "yes,no"])
+        #expect(swapped.status == 0, "\(swapped.stderr)")
+        #expect(swapped.stderr.contains("warning: the test file \(test) (6 items) is larger than the pool \(pool) (3 items): were --pool and --test swapped?"))
+        // The right way round, no warning
+        let right = try IMFLBinary.run(["init", scratch.path("t"), "--pool", test, "--test", pool, "--labels", "yes,no"])
+        #expect(right.status == 0)
+        #expect(!right.stderr.contains("swapped"))
+        // An empty or blank description is refused, and nothing is created
+        for blank in ["", "   "] {
+            let refused = try IMFLBinary.run(["init", scratch.path("u"), "--pool", test, "--test", pool, "--labels", "yes,no", "--description", blank])
+            #expect(refused.status == 64)
+            #expect(refused.stderr.contains("--description is empty"), "\(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: scratch.path("u")))
+        }
+    }
+
     /// The command tree as `imfl --help` prints it, word for word: a new, renamed or hidden
     /// command shows up here.
     @Test(.enabled(if: binary, "needs the imfl executable built beside the tests"))

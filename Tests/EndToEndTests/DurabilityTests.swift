@@ -91,7 +91,8 @@ struct UIDurabilityTests {
         let tmux = try TmuxSession(command)
         let seed = UInt64(Date().timeIntervalSince1970)
         var rng = SplitMix64(state: seed)
-        var confirmed: [(item: Int64, label: String)] = []
+        // Items as the screen names them: by their id in the imported file.
+        var confirmed: [(item: String, label: String)] = []
         let kills = 100
         let ui = SessionUITests()
         for k in 0 ..< kills {
@@ -104,7 +105,7 @@ struct UIDurabilityTests {
             if Int.random(in: 0 ..< 10, using: &rng) == 0 {
                 usleep(UInt32.random(in: 0 ..< 400_000, using: &rng))
             } else {
-                var item = try ui.itemID(tmux.waitUntil("an item", timeout: .seconds(60)) { ui.itemID($0) != nil }).flatMap { Int64($0) }
+                var item = try ui.itemID(tmux.waitUntil("an item", timeout: .seconds(60)) { ui.itemID($0) != nil })
                 let keys = Int.random(in: 0 ... 4, using: &rng)
                 let waitForLast = Bool.random(using: &rng)
                 for n in 0 ..< keys {
@@ -118,9 +119,9 @@ struct UIDurabilityTests {
                     try tmux.waitFor(saved, timeout: .seconds(60))
                     confirmed.append((current, Self.labels[choice]))
                     let screen = try tmux.waitUntil("the next item", timeout: .seconds(60)) { s in
-                        ui.itemID(s).map { $0 != String(current) } ?? false
+                        ui.itemID(s).map { $0 != current } ?? false
                     }
-                    item = ui.itemID(screen).flatMap { Int64($0) }
+                    item = ui.itemID(screen)
                 }
             }
             kill(pid, SIGKILL)
@@ -133,7 +134,11 @@ struct UIDurabilityTests {
         // the database is intact, and the expert went through at least four round transitions
         let session = try Session.open(folder, access: .readOnly)
         let current = try session.database.replayedLog().currentLabels
-        let lost = confirmed.filter { current[$0.item]?.label != $0.label || current[$0.item]?.source != .human }
+        let ids = Dictionary(uniqueKeysWithValues: try session.database.items(split: .pool).map { ($0.key, $0.id!) })
+        let lost = confirmed.filter { c in
+            guard let id = ids[c.item], let label = current[id] else { return true }
+            return label.label != c.label || label.source != .human
+        }
         #expect(confirmed.count >= 100, "too few labels were confirmed to test anything; seed \(seed)")
         #expect(lost.isEmpty, "\(lost.count) of \(confirmed.count) labels confirmed on screen were lost: \(lost.prefix(5)); seed \(seed)")
         let integrity = try session.database.reader.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }

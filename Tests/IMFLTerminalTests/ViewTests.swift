@@ -73,7 +73,7 @@ struct ViewTests {
             "                                                  ",
             "1 positive  2 negative  3 neutral                 ",
             "                                                  ",
-            " s skip  u undo  n note  / pick label  q/^C quit  ",
+            " s skip  u undo  n note  / pick label  ? keys     ",
         ]))
     }
 
@@ -111,9 +111,9 @@ struct ViewTests {
         #expect(b[15, 3].style.role == .selection)
         #expect(b[15, 4].style.role == .dim)         // the model agrees with the LLM: neutral
         #expect(b[15, 5].style.role == .warning)     // the model disagrees: positive vs neutral
-        #expect(b.trimmedLines[15] == "Item 32 · LLM: negative · cluster 0")
-        #expect(b.trimmedLines[19] == "Prompt examples:")
-        #expect(b.line(23).hasPrefix(" a/Enter accept  A bulk accept ≥  o sort  u undo  / override…"))
+        #expect(b.trimmedLines[12] == "Item 32 · LLM: negative · cluster 0")
+        #expect(b.trimmedLines[17] == "Prompt examples:")
+        #expect(b.line(23).hasPrefix(" a/Enter accept  A bulk accept ≥  o sort  / override…"))
     }
 
     @Test("dashboard at 80×24 after round 1: F1 chart, per-class F1, budget, schedule with the current round")
@@ -123,13 +123,14 @@ struct ViewTests {
         let lines = render(state).trimmedLines
         #expect(lines[1] == "Macro-F1 by round                         Budget")
         #expect(lines[2].hasSuffix("Expert      █████████░░░░░░░░░ 5/10"))
-        #expect(lines[10].hasPrefix("     0.57"))
+        // Scores read as percentages with one decimal, as in status and the notices
+        #expect(lines[10].hasPrefix("     57.0"))
         #expect(lines[11].hasPrefix("     r1"))
         #expect(lines[10].hasSuffix("▶ r2      0/3         4/4"))
         #expect(lines[12] == "r1 F1 57.0")
         #expect(lines[13].hasPrefix("too early to judge: one round so far  "))
-        #expect(lines[14].hasPrefix("F1 per class, round 1 · accuracy 0.61"))
-        #expect(lines[16].hasPrefix("negative ██████████████▎            0.57"))
+        #expect(lines[14].hasPrefix("F1 per class, round 1 · accuracy 61.0%"))
+        #expect(lines[16].hasPrefix("negative █████████████▋             57.0"))
         #expect(lines[16].hasSuffix("LLM running"))
     }
 
@@ -185,10 +186,90 @@ struct ViewTests {
         let lines = render(state).lines
         #expect(lines[1].contains("┌─ Keys · Label "))
         #expect(lines[2].contains("│ s           skip "))
-        // The last rows (the label keys) are one page down
+        // The last rows (the label keys, each with its label) are one page down
         press([.pageDown], &session, &state)
-        #expect(render(state).lines.contains { $0.contains("│ 1 2 3       label the item") }, "\(render(state).lines.joined(separator: "\n"))")
+        let paged = render(state).lines
+        #expect(paged.contains { $0.contains("│             Label keys (label the item):") }, "\(paged.joined(separator: "\n"))")
+        #expect(paged.contains { $0.contains("│ 3           neutral ") }, "\(paged.joined(separator: "\n"))")
     }
+
+    /// Issue 13, item 10: with 77 labels the letter keys were never listed.
+    @Test("with 77 labels the help overlay lists every direct key with its label, and the picker for the rest")
+    func helpListsLabelKeys() {
+        // Given a session of 77 intents, more than the direct keys
+        var session = ScriptedSession.manyLabels()
+        var state = AppState()
+        session.start(&state)
+        let direct = state.labelKeys.count
+        #expect(direct > 9 && direct < 77)
+        // When the expert opens the key list and pages to its end
+        press([.char("?")] + Array(repeating: Key.pageDown, count: 8), &session, &state)
+        // Then its last rows are the last letter keys with their labels, then the picker
+        let lines = render(state).trimmedLines
+        let last = state.labelKeys[direct - 1], label = state.labels[direct - 1]
+        #expect(lines.contains { $0.contains("│ \(last)") && $0.contains(" \(label) ") }, "\(lines.joined(separator: "\n"))")
+        #expect(lines.contains { $0.contains("│ /") && $0.contains("the other \(77 - direct) labels, by name") })
+        // And every key is somewhere in the list, with its own label
+        let listed = HelpOverlay.lines(state)
+        for (key, label) in zip(state.labelKeys, state.labels) {
+            #expect(listed.contains { $0.keys == key.description && $0.help == label }, "\(key) \(label)")
+        }
+    }
+
+    /// Issue 13, item 10: Review cut labels at 16 columns, so that two looked alike.
+    @Test("review rows never show two different labels alike, at 80 and 120 columns")
+    func reviewLabelsStayApart() {
+        for width in [80, 120] {
+            var session = ScriptedSession.manyLabels()
+            var state = AppState(width: width, height: 40)
+            session.start(&state)
+            press([.char("R")], &session, &state)
+            // Rows whose LLM labels all start "cash_withdrawal_"
+            for i in state.review.rows.indices { state.review.rows[i].llmLabel = state.labels[7 + i % 7] }
+            #expect(state.labels[7 ..< 14].allSatisfy { $0.hasPrefix("cash_withdrawal_") })
+            let b = render(state)
+            let (labelWidth, _) = ReviewScreen.columnWidths(state, tableWidth: width)
+            var shown = [String: String]()
+            for (i, item) in state.review.rows.prefix(ReviewScreen.visibleRows(state)).enumerated() {
+                let cell = String(b.line(3 + i).dropFirst(5).prefix(labelWidth)).trimmingCharacters(in: .whitespaces)
+                #expect(DisplayWidth.of(cell) <= labelWidth)
+                if let other = shown[cell] { #expect(other == item.llmLabel, "\(other) and \(item.llmLabel) both read \(cell)") }
+                shown[cell] = item.llmLabel
+                if DisplayWidth.of(item.llmLabel) <= labelWidth { #expect(cell == item.llmLabel) }
+            }
+            #expect(shown.count == 7)
+        }
+    }
+
+    @Test("labels cut to a width keep apart labels that share their start")
+    func labelAbbreviation() {
+        let labels = ["balance_not_updated_after_bank_transfer", "balance_not_updated_after_cheque_or_cash_deposit",
+                      "cash_withdrawal_charge", "cash_withdrawal_not_recognised", "pin_blocked"]
+        let short = LabelAbbreviation(labels: labels, width: 16)
+        #expect(Set(labels.map { short($0) }).count == labels.count)
+        #expect(labels.allSatisfy { DisplayWidth.of(short($0)) <= 16 })
+        #expect(short("pin_blocked") == "pin_blocked")
+        // Cut at the end where that is enough
+        #expect(LabelAbbreviation(labels: ["positive_outlook", "negative_outlook"], width: 9)("positive_outlook") == "positive…")
+    }
+
+    @Test("the review detail pane marks where the LLM's prompt cut the item, in the LLM's role")
+    func reviewMarksTheLLMCut() {
+        var (session, state) = startedDemo(width: 120, height: 40, session: .longTexts())
+        press([.char("R")], &session, &state)
+        let item = state.review.selectedItem!
+        let cut = item.llmVisibleCharacters!
+        let b = render(state)
+        let mark = b.trimmedLines.firstIndex { $0.hasPrefix("┄┄ the LLM's prompt ended here: it labeled only the text above ┄┄") }
+        #expect(mark != nil, "\(b.trimmedLines.joined(separator: "\n"))")
+        if let mark {
+            #expect(b[0, mark].style.role == .llm)
+            // The line before the mark ends where the prompt's text ends
+            let before = b.trimmedLines[mark - 1]
+            #expect(String(item.text.prefix(cut)).trimmingCharacters(in: .whitespaces).hasSuffix(before.split(separator: " ").last.map(String.init) ?? "?"))
+        }
+    }
+
 
     @Test("E opens the LLM's error in full, wrapped, however long; E or Esc closes it")
     func llmErrorOverlay() {

@@ -13,7 +13,7 @@ import Foundation
 ///     zero_shot = false
 ///     task = "Classify the sentiment of a sentence from financial news."
 ///     guidelines_file = "guidelines.md"
-///     max_item_tokens = 256
+///     max_item_tokens = 256                   # default: 1024 local, 256 for a URL
 ///     timeout_seconds = 120
 ///     max_concurrency = 2
 ///     max_attempts = 4
@@ -32,7 +32,9 @@ public struct LLMSettings: Sendable, Hashable, Codable {
     public var zeroShot: Bool
     public var task: String
     public var guidelinesFile: String?
-    public var maxItemTokens: Int
+    /// `max_item_tokens` as session.toml sets it; nil leaves it to the endpoint's default,
+    /// which `itemTokenLimit` resolves.
+    public var maxItemTokens: Int?
     public var maxExampleTokens: Int
     public var temperature: Double
     public var topLogprobs: Int
@@ -50,7 +52,7 @@ public struct LLMSettings: Sendable, Hashable, Codable {
     public init(
         baseURL: String? = nil, model: String = "local", apiKeyEnv: String? = nil,
         constraint: LabelConstraintMode = .grammar, k: Int = 5, labelDiverse: Bool = false, zeroShot: Bool = false,
-        task: String = "Label the text.", guidelinesFile: String? = nil, maxItemTokens: Int = 256,
+        task: String = "Label the text.", guidelinesFile: String? = nil, maxItemTokens: Int? = nil,
         maxExampleTokens: Int = 96, temperature: Double = 0, topLogprobs: Int = 10, timeoutSeconds: Double = 120,
         connectTimeoutSeconds: Double = 5, maxConcurrency: Int = 2, maxAttempts: Int = 4,
         backoffBaseSeconds: Double = 0.5, backoffMaxSeconds: Double = 30, breakerThreshold: Int = 5,
@@ -108,7 +110,7 @@ public struct LLMSettings: Sendable, Hashable, Codable {
         zeroShot = d.zeroShot
         task = d.task
         guidelinesFile = nil
-        maxItemTokens = try c.decodeIfPresent(Int.self, forKey: .maxItemTokens) ?? d.maxItemTokens
+        maxItemTokens = try c.decodeIfPresent(Int.self, forKey: .maxItemTokens)
         maxExampleTokens = try c.decodeIfPresent(Int.self, forKey: .maxExampleTokens) ?? d.maxExampleTokens
         temperature = try c.decodeIfPresent(Double.self, forKey: .temperature) ?? d.temperature
         topLogprobs = try c.decodeIfPresent(Int.self, forKey: .topLogprobs) ?? d.topLogprobs
@@ -123,6 +125,24 @@ public struct LLMSettings: Sendable, Hashable, Codable {
         promptPricePer1K = try c.decodeIfPresent(Double.self, forKey: .promptPricePer1K) ?? d.promptPricePer1K
         completionPricePer1K = try c.decodeIfPresent(Double.self, forKey: .completionPricePer1K) ?? d.completionPricePer1K
     }
+
+    /// The longest item a prompt carries, in estimated tokens: `max_item_tokens` when set,
+    /// otherwise the default for the endpoint. Longer items are cut, and the LLM labels them
+    /// from the part before the cut.
+    public var itemTokenLimit: Int {
+        maxItemTokens ?? (usesLocalServer ? Self.localMaxItemTokens : Self.remoteMaxItemTokens)
+    }
+
+    /// The local server's default: a quarter of its context per slot. The rest holds the
+    /// instruction with guidelines, k examples of up to `max_example_tokens` each and the
+    /// answer, with room for the estimate (UTF-8 bytes / 4) falling short of the model's own
+    /// tokenizer on text that is not English. 1024 estimated tokens are about 4,000 characters
+    /// of English: a whole PubMedQA abstract.
+    public static let localMaxItemTokens = LocalLLMServer.Configuration.defaultContextSize / 4
+
+    /// A URL endpoint's default. imfl cannot know that model's context or what its tokens
+    /// cost, so it keeps prompts short: about 1,000 characters of English.
+    public static let remoteMaxItemTokens = 256
 
     /// Whether this session uses the local llama.cpp server (no `base_url`).
     public var usesLocalServer: Bool { baseURL == nil }
@@ -152,7 +172,7 @@ public struct LLMSettings: Sendable, Hashable, Codable {
     /// The prompt builder for `labels`; `guidelines` is the text of `guidelines_file`.
     public func promptBuilder(labels: [String], guidelines: String? = nil) -> PromptBuilder {
         PromptBuilder(
-            task: task, labels: labels, guidelines: guidelines, constraint: constraint, maxItemTokens: maxItemTokens,
+            task: task, labels: labels, guidelines: guidelines, constraint: constraint, maxItemTokens: itemTokenLimit,
             maxExampleTokens: maxExampleTokens)
     }
 }

@@ -50,13 +50,16 @@ public struct LocalLLMServer: Sendable {
         public var model: URL
         /// Context per slot, in tokens.
         public var contextSize: Int
+        /// The context per slot imfl starts the server with unless told otherwise; sessions
+        /// size their longest prompt item from it (`LLMSettings.itemTokenLimit`).
+        public static let defaultContextSize = 4096
         public var threads: Int
         /// Parallel sequences (slots).
         public var parallel: Int
         public var startupTimeout: Duration
 
         public init(
-            home: URL = LocalLLMServer.defaultHome(), python: URL? = nil, model: URL? = nil, contextSize: Int = 4096,
+            home: URL = LocalLLMServer.defaultHome(), python: URL? = nil, model: URL? = nil, contextSize: Int = Configuration.defaultContextSize,
             threads: Int = 2, parallel: Int = 1, startupTimeout: Duration = .seconds(300)
         ) {
             self.home = home

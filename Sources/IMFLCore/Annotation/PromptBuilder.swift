@@ -105,9 +105,37 @@ public struct PromptBuilder: Sendable {
     }
 
     /// `text` unchanged when it fits `budget` estimated tokens; otherwise its longest prefix
-    /// that fits together with the truncation marker, cut at a word boundary where possible.
+    /// that fits together with the truncation marker, cut at a word boundary where possible
+    /// (see `cut(_:budget:)`).
     public func truncated(_ text: String, budget: Int) -> String {
-        guard tokens.count(text) > budget else { return text }
+        guard let cut = cut(text, budget: budget) else { return text }
+        return String(text.prefix(cut)).trimmingCharacters(in: .whitespaces) + Self.truncationMarker
+    }
+
+    /// How many characters of `text` a prompt shows the LLM when the text is given `budget`
+    /// estimated tokens, or nil when it shows all of it. The screens mark the LLM's view of a
+    /// text with this, so the mark is where the prompt's cut is, not an estimate of it.
+    public func visibleCharacters(of text: String, budget: Int) -> Int? {
+        cut(Self.defused(text), budget: budget)
+    }
+
+    /// The characters of the item `text` the LLM labels from (`maxItemTokens`); nil: all.
+    public func itemVisibleCharacters(_ text: String) -> Int? {
+        visibleCharacters(of: text, budget: maxItemTokens)
+    }
+
+    /// The characters of `text` the LLM sees when it is a retrieved example in another item's
+    /// prompt (`maxExampleTokens`); nil: all.
+    public func exampleVisibleCharacters(_ text: String) -> Int? {
+        visibleCharacters(of: text, budget: maxExampleTokens)
+    }
+
+    /// Where a text that does not fit `budget` is cut, in characters: the longest prefix that
+    /// fits together with the truncation marker, moved back to the last whitespace when that
+    /// keeps more than half of it. Nil when the text fits. Defusing keeps the number of
+    /// characters, so a cut of the defused text is the same cut of the original.
+    func cut(_ text: String, budget: Int) -> Int? {
+        guard tokens.count(text) > budget else { return nil }
         let room = max(0, budget - tokens.count(Self.truncationMarker))
         let characters = Array(text)
         var low = 0
@@ -118,8 +146,7 @@ public struct PromptBuilder: Sendable {
         }
         var cut = low
         if let space = characters[..<cut].lastIndex(where: \.isWhitespace), space > cut / 2 { cut = space }
-        let prefix = String(characters[..<cut]).trimmingCharacters(in: .whitespaces)
-        return prefix + Self.truncationMarker
+        return cut
     }
 
     /// Replaces anything that looks like an item marker (any case, spaces inside the angle

@@ -53,6 +53,8 @@ public struct ExpertTask: Sendable, Equatable {
     public var purpose: Purpose
     /// The expert's note on the item, if any.
     public var note: String?
+    /// The item's id in the imported file.
+    public var key: String?
 
     /// What an expert label is for.
     public enum Purpose: String, Sendable, Equatable {
@@ -64,8 +66,9 @@ public struct ExpertTask: Sendable, Equatable {
     }
 
     public init(itemID: Int64, text: String, round: Int, rank: Int, neighbours: [LabeledNeighbour], purpose: Purpose = .query,
-                note: String? = nil) {
+                note: String? = nil, key: String? = nil) {
         self.note = note
+        self.key = key
         self.itemID = itemID
         self.text = text
         self.round = round

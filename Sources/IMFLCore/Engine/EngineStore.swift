@@ -15,11 +15,14 @@ public struct EngineItem: Sendable, Equatable, Hashable {
     /// The known label (always for the test split; for pool items only in simulations).
     public var gold: String?
     public var split: Split
-    public init(id: Int64, text: String, gold: String?, split: Split) {
+    /// The item's id in the imported file, which the expert knows it by.
+    public var key: String?
+    public init(id: Int64, text: String, gold: String?, split: Split, key: String? = nil) {
         self.id = id
         self.text = text
         self.gold = gold
         self.split = split
+        self.key = key
     }
 }
 

@@ -76,7 +76,7 @@ extension RoundEngine {
         let entry = queues[round]?.first { $0.itemID == itemID }
         return ExpertTask(itemID: item.id, text: item.text, round: round, rank: entry?.rank ?? -1,
                           neighbours: neighbours(of: item.id, k: k), purpose: entry == nil ? .evaluation : .query,
-                          note: log.note(itemID))
+                          note: log.note(itemID), key: item.key)
     }
 
     /// The expert labels an item waiting for them (in an open round, or in a finished one after

@@ -15,6 +15,8 @@ public enum ReviewOrder: String, Sendable, CaseIterable, Codable {
 /// One LLM label as the Review screen lists it.
 public struct ReviewRow: Sendable, Equatable {
     public var itemID: Int64
+    /// The item's id in the imported file.
+    public var key: String?
     public var text: String
     /// The round that queued the item.
     public var round: Int
@@ -52,7 +54,7 @@ extension RoundEngine {
             guard let llm = current.llm, let llmLabel = llm.label, let item = items[current.itemID] else { continue }
             let round = current.round ?? llm.round ?? 1
             rows.append(ReviewRow(
-                itemID: item.id, text: item.text, round: round, llmLabel: llmLabel, llmConfidence: llm.confidence,
+                itemID: item.id, key: item.key, text: item.text, round: round, llmLabel: llmLabel, llmConfidence: llm.confidence,
                 prediction: prediction(for: item.id, by: round - 1), cluster: clusters[item.id] ?? 0,
                 label: current.label, source: current.source, review: current.review,
                 examples: examples(seenBy: llm), note: log.note(item.id)))

@@ -11,8 +11,8 @@ import IMFLNumerics
 extension AppDatabase: EngineStore {
     public func items(in split: Split) throws -> [EngineItem] {
         try reader.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, text, gold FROM item WHERE split = ? ORDER BY id", arguments: [split.rawValue])
-                .map { EngineItem(id: $0["id"], text: $0["text"], gold: $0["gold"], split: split) }
+            try Row.fetchAll(db, sql: "SELECT id, key, text, gold FROM item WHERE split = ? ORDER BY id", arguments: [split.rawValue])
+                .map { EngineItem(id: $0["id"], text: $0["text"], gold: $0["gold"], split: split, key: $0["key"]) }
         }
     }
 

@@ -80,7 +80,7 @@ extension SettingRange {
         .integer("query.subsample_factor", 1 ... 1000) { $0.query.subsampleFactor },
         .integer("query.seed", 0 ... Int(Int32.max)) { $0.query.seed },
         .integer("retrieval.k", 0 ... 50) { $0.retrieval.k },
-        .integer("llm.max_item_tokens", 16 ... 32768) { $0.llm.maxItemTokens },
+        .integer("llm.max_item_tokens", 16 ... 32768) { $0.llm.itemTokenLimit },
         .integer("llm.max_example_tokens", 8 ... 32768) { $0.llm.maxExampleTokens },
         .number("llm.temperature", 0 ... 2) { $0.llm.temperature },
         .integer("llm.top_logprobs", 0 ... 20) { $0.llm.topLogprobs },

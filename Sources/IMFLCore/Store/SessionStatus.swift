@@ -13,7 +13,8 @@ public struct SessionStatus: Sendable, Equatable {
     public var byLabel: [String: [LabelSource: Int]]
     public var roundsDone: Int
     public var roundsPlanned: Int
-    /// Expert labels (first-hand and overrides) against the expert budget.
+    /// First-hand expert labels against the expert budget (the dashboard's count too;
+    /// overrides are reviews of LLM labels, in `bySource[.override]`).
     public var humanUsed: Int
     public var humanBudget: Int
     public var llmUsed: Int
@@ -33,13 +34,18 @@ public struct SessionStatus: Sendable, Equatable {
     public var latestEvaluated: Int = 0
     /// What F1 is measured on, in words (`Session.evaluationDescription`).
     public var evaluatedOn: String = ""
+    /// The LLM prompt's limit on an item, in estimated tokens (`LLMSettings.itemTokenLimit`).
+    public var itemTokenLimit: Int = 0
+    /// Pool items longer than that: the LLM labels them from the part before the cut.
+    public var truncatedForLLM: Int = 0
 
     /// Computes the status of an open session.
     public static func compute(_ session: Session) throws -> SessionStatus {
         let db = session.database
         let config = session.config
         let current = try db.replayedLog().currentLabels
-        let poolIDs = Set(try db.items(split: .pool).compactMap(\.id))
+        let pool = try db.items(split: .pool)
+        let poolIDs = Set(pool.compactMap(\.id))
         var bySource = [LabelSource: Int]()
         var byLabel = [String: [LabelSource: Int]]()
         for (itemId, label) in current where poolIDs.contains(itemId) {
@@ -49,7 +55,7 @@ public struct SessionStatus: Sendable, Equatable {
         let rounds = try db.rounds()
         let calls = try db.llmCallTotals()
         let humanBudget = Int((Double(config.budget.total) * config.budget.humanShare).rounded())
-        let humanUsed = (bySource[.human] ?? 0) + (bySource[.override] ?? 0)
+        let humanUsed = bySource[.human] ?? 0
         let latest = try db.metrics().last
         return SessionStatus(
             poolItems: poolIDs.count,
@@ -69,10 +75,18 @@ public struct SessionStatus: Sendable, Equatable {
             promptTokens: calls.promptTokens,
             completionTokens: calls.completionTokens,
             llmCost: calls.cost,
-            humanCost: Double(humanUsed) * config.budget.humanLabelCost,
+            humanCost: Double(humanUsed + (bySource[.override] ?? 0)) * config.budget.humanLabelCost,
             latestMacroF1: latest?.evaluation.macroF1,
             latestInterval: latest?.evaluation.confusion.macroF1Interval(),
             latestEvaluated: latest?.evaluation.confusion.total ?? 0,
-            evaluatedOn: try session.evaluationDescription())
+            evaluatedOn: try session.evaluationDescription(),
+            itemTokenLimit: config.llm.itemTokenLimit,
+            truncatedForLLM: truncatedForLLM(pool.map(\.text), config: config))
+    }
+
+    /// How many of `texts` the LLM prompt cuts, counted with the prompt's own cut.
+    static func truncatedForLLM(_ texts: [String], config: SessionConfig) -> Int {
+        let prompt = config.llm.promptBuilder(labels: config.task.labels)
+        return texts.lazy.filter { prompt.itemVisibleCharacters($0) != nil }.count
     }
 }

@@ -86,8 +86,17 @@ public struct ReviewScreenState: Sendable {
     public var bulkPreview: BulkAcceptResult?
     /// A Review undo is on its way.
     public var undoing = false
+    /// The item whose text the detail pane was scrolled, and its first line on screen. Any
+    /// other selected item shows from its top, however the selection moved to it.
+    public var detailItem: Int64?
+    public var detailScroll = 0
 
     public init() {}
+
+    /// The first line of `item`'s text in the detail pane.
+    public func detailScroll(for item: ReviewItem) -> Int {
+        item.itemID == detailItem ? detailScroll : 0
+    }
 
     public var selectedItem: ReviewItem? {
         let i = selected - offset
@@ -178,6 +187,8 @@ public struct AppState: Sendable {
     public var label = LabelScreenState()
     public var review = ReviewScreenState()
     public var dashboard: DashboardSnapshot?
+    /// The first row of the dashboard's per-class F1 on screen (77 intents do not fit).
+    public var perClassScroll = 0
     public var status: StatusLine?
     /// What the engine is doing, in words; shown while no item waits for the expert.
     public var activity: String?

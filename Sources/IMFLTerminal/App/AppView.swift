@@ -39,7 +39,8 @@ public enum AppView {
         case .guidelines(let scroll): TextOverlay.render(state, .guidelines, scroll: scroll, into: &buffer, area: area)
         case .llmError(let scroll): TextOverlay.render(state, .llmError, scroll: scroll, into: &buffer, area: area)
         case .note(let id, let text):
-            PromptOverlay.render(title: "Note for item \(id)", text: text, hint: "Enter saves · Esc cancels · empty clears", into: &buffer, area: rows[1])
+            let shown = state.label.item.flatMap { $0.itemID == id ? $0.displayID : nil } ?? String(id)
+            PromptOverlay.render(title: "Note for item \(shown)", text: text, hint: "Enter saves · Esc cancels · empty clears", into: &buffer, area: rows[1])
         case .bulkThreshold(let text):
             PromptOverlay.render(title: "Accept unreviewed LLM labels with confidence ≥", text: text,
                                  hint: bulkAcceptHint(state.review.bulkPreview), into: &buffer, area: rows[1])
@@ -90,16 +91,26 @@ public enum AppView {
     }
 
     /// The keys of the current screen from the keymap table; unavailable ones are dimmed.
+    /// The key of the `?` overlay, which lists the rest, keeps its place when the others do
+    /// not all fit.
     static func renderFooter(_ state: AppState, into buffer: inout Buffer, area: Rect) {
-        var x = area.x + 1
         var seen = Set<Action>()
-        for b in state.keymap.bindings(for: state.screen.scope) where b.inFooter && seen.insert(b.action).inserted {
+        let shown = state.keymap.bindings(for: state.screen.scope).filter { $0.inFooter && seen.insert($0.action).inserted }
+        func width(_ b: Binding) -> Int { DisplayWidth.of(b.keyText + " " + b.help) }
+        let help = shown.first { $0.action == .help }
+        var x = area.x + 1
+        var helpDrawn = false
+        for b in shown {
+            let reserve = b.action != .help && !helpDrawn ? help.map { width($0) + 2 } ?? 0 : 0
+            guard x + width(b) + reserve <= area.right else {
+                if b.action == .help { break }
+                continue
+            }
             let disabled = b.disabledReason(state) != nil
-            let entry = b.keyText + " " + b.help
-            guard x + DisplayWidth.of(entry) <= area.right else { break }
             x = buffer.put(b.keyText, x: x, y: area.y, style: disabled ? .dim : Style(.accent, .bold))
             x = buffer.put(" " + b.help, x: x, y: area.y, style: disabled ? .dim : .text)
             x += 2
+            if b.action == .help { helpDrawn = true }
         }
     }
 }

@@ -36,11 +36,13 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         state.label.lastCommit = commit
         state.label.expertLabels = commit.expertLabelCount
         state.label.phase = .loading
-        state.status = .saved("saved “\(commit.label)” for item \(commit.itemID)")
+        let shownID = state.label.item.flatMap { $0.itemID == commit.itemID ? $0.displayID : nil } ?? String(commit.itemID)
+        state.status = .saved("saved “\(commit.label)” for item \(shownID)")
         return [.loadNextItem]
     case .skipped(let id):
         state.label.phase = .loading
-        state.status = StatusLine("skipped item \(id); it comes back at the end of the queue")
+        let shown = state.label.item.flatMap { $0.itemID == id ? $0.displayID : nil } ?? String(id)
+        state.status = StatusLine("skipped item \(shown); it comes back after the other waiting items")
         return [.loadNextItem]
     case .undone(let result):
         guard let result else {
@@ -55,7 +57,7 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         LabelScreen.recordShownLines(&state)
         state.label.expertLabels = max(0, state.label.expertLabels - 1)
         let when = result.afterTraining ? "; round \(result.round) is trained, so the change counts from the next retrain" : ""
-        state.status = StatusLine("undid “\(result.withdrawnLabel)” on item \(result.item.itemID) (round \(result.round)); label it again\(when)")
+        state.status = StatusLine("undid “\(result.withdrawnLabel)” on item \(result.item.displayID) (round \(result.round)); label it again\(when)")
         return []
     case .noteSaved(let id, let note):
         if state.label.item?.itemID == id { state.label.item?.note = note.isEmpty ? nil : note }
@@ -76,8 +78,8 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
             state.review.rows[i] = item
         }
         switch item.status {
-        case .overridden(let l): state.status = StatusLine("item \(item.itemID): “\(item.llmLabel)” overridden with “\(l)”")
-        case .accepted: state.status = StatusLine("item \(item.itemID): “\(item.llmLabel)” accepted")
+        case .overridden(let l): state.status = StatusLine("item \(item.displayID): “\(item.llmLabel)” overridden with “\(l)”; u undoes")
+        case .accepted: state.status = StatusLine("item \(item.displayID): “\(item.llmLabel)” accepted; u undoes")
         case .unreviewed: break
         }
         return []
@@ -266,6 +268,8 @@ private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
         }
     case .pageDown, .pageUp, .down, .up, .top, .bottom:
         return move(action, &state)
+    case .textDown, .textUp:
+        ReviewScreen.scrollDetail(&state, down: action == .textDown)
     case .accept:
         guard let item = state.review.selectedItem else { return [] }
         state.review.pending.insert(item.itemID)
@@ -332,6 +336,16 @@ private func move(_ action: Action, _ state: inout AppState) -> [Effect] {
         }
         return []
     case .dashboard:
+        let page = max(1, DashboardScreen.perClassRows(state) - 1)
+        var s = state.perClassScroll
+        switch action {
+        case .pageDown: s += page
+        case .pageUp: s -= page
+        case .down: s += 1
+        case .up: s -= 1
+        default: break
+        }
+        state.perClassScroll = max(0, min(s, DashboardScreen.maxPerClassScroll(state)))
         return []
     }
 }

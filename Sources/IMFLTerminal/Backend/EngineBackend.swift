@@ -12,6 +12,8 @@ public actor EngineBackend: LabelingBackend {
     private let guidelines: String?
     private let engine: RoundEngine
     private let schedule: Schedule
+    /// The session's prompt builder: the screens mark where its cut ends the LLM's view.
+    private let prompt: PromptBuilder
     /// Neighbours shown beside an item: the same number the LLM prompt carries.
     private let k: Int
     private var progress: [BackgroundTask: TaskProgress] = [:]
@@ -31,6 +33,7 @@ public actor EngineBackend: LabelingBackend {
         self.guidelines = try? session.guidelines()
         self.engine = engine
         self.schedule = try session.config.schedule()
+        self.prompt = session.config.annotatorSettings.promptBuilder(labels: session.config.task.labels)
         self.k = try session.config.engineConfiguration().fewShot
         (stream, continuation) = AsyncStream.makeStream(of: BackendEvent.self)
     }
@@ -200,7 +203,9 @@ public actor EngineBackend: LabelingBackend {
             itemID: task.itemID, text: task.text, round: task.round,
             prediction: await engine.prediction(for: task.itemID).map(Self.prediction),
             neighbours: task.neighbours.map(Self.neighbour), note: task.note,
-            remainingInRound: await engine.currentQueueSizes()?.expert ?? 0, isEvaluation: task.purpose == .evaluation)
+            remainingInRound: await engine.currentQueueSizes()?.expert ?? 0, isEvaluation: task.purpose == .evaluation,
+            // An expert item reaches the LLM only as a retrieved example, cut at the example limit.
+            datasetID: task.key, llmVisibleCharacters: prompt.exampleVisibleCharacters(task.text))
     }
 
     private func reviewItem(_ itemID: Int64) async throws -> ReviewItem {
@@ -223,7 +228,8 @@ public actor EngineBackend: LabelingBackend {
             itemID: row.itemID, text: row.text, round: row.round, llmLabel: row.llmLabel,
             llmConfidence: row.llmConfidence, prediction: row.prediction.map(Self.prediction), cluster: row.cluster,
             status: status, neighbours: examples.map(Self.neighbour), neighboursAsSeen: seen,
-            bulkAccepted: row.review == .bulkAccepted, note: row.note)
+            bulkAccepted: row.review == .bulkAccepted, note: row.note,
+            datasetID: row.key, llmVisibleCharacters: prompt.itemVisibleCharacters(row.text))
     }
 
     private static func prediction(_ p: ClassPrediction) -> Prediction {

@@ -67,9 +67,16 @@ public struct ExpertItem: Sendable, Equatable, Codable {
     /// An item of the evaluation sample: its label measures F1 and never trains the model, so
     /// the model's prediction is not shown (the label must not lean on what it measures).
     public var isEvaluation: Bool
+    /// The item's id in the imported file (the expert's own name for it); nil shows `itemID`.
+    public var datasetID: String?
+    /// How much of `text` the LLM sees when the item is a retrieved example in other items'
+    /// prompts (cut at `llm.max_example_tokens`, by `PromptBuilder.exampleVisibleCharacters`),
+    /// in characters; nil when it sees all of it. The label screen marks the place.
+    public var llmVisibleCharacters: Int?
 
     public init(itemID: Int64, text: String, round: Int, prediction: Prediction?, neighbours: [Neighbour],
-                note: String? = nil, remainingInRound: Int, isEvaluation: Bool = false) {
+                note: String? = nil, remainingInRound: Int, isEvaluation: Bool = false,
+                datasetID: String? = nil, llmVisibleCharacters: Int? = nil) {
         self.itemID = itemID
         self.text = text
         self.round = round
@@ -78,7 +85,12 @@ public struct ExpertItem: Sendable, Equatable, Codable {
         self.note = note
         self.remainingInRound = remainingInRound
         self.isEvaluation = isEvaluation
+        self.datasetID = datasetID
+        self.llmVisibleCharacters = llmVisibleCharacters
     }
+
+    /// The id the screens show: the dataset's own when known.
+    public var displayID: String { datasetID ?? String(itemID) }
 }
 
 /// The stored result of a label submission: the backend has written it durably.
@@ -194,10 +206,17 @@ public struct ReviewItem: Sendable, Equatable, Codable {
     /// Accepted by a bulk accept, not judged one by one.
     public var bulkAccepted: Bool
     public var note: String?
+    /// The item's id in the imported file; nil shows `itemID`.
+    public var datasetID: String?
+    /// How much of `text` the LLM's prompt carried (cut at `llm.max_item_tokens`, by
+    /// `PromptBuilder.itemVisibleCharacters`), in characters; nil when it carried all of it.
+    /// The review screen marks the place: the LLM's label rests on the text before it.
+    public var llmVisibleCharacters: Int?
 
     public init(itemID: Int64, text: String, round: Int, llmLabel: String, llmConfidence: Double?,
                 prediction: Prediction?, cluster: Int, status: ReviewStatus, neighbours: [Neighbour],
-                neighboursAsSeen: Bool = true, bulkAccepted: Bool = false, note: String? = nil) {
+                neighboursAsSeen: Bool = true, bulkAccepted: Bool = false, note: String? = nil,
+                datasetID: String? = nil, llmVisibleCharacters: Int? = nil) {
         self.neighboursAsSeen = neighboursAsSeen
         self.bulkAccepted = bulkAccepted
         self.note = note
@@ -210,7 +229,12 @@ public struct ReviewItem: Sendable, Equatable, Codable {
         self.cluster = cluster
         self.status = status
         self.neighbours = neighbours
+        self.datasetID = datasetID
+        self.llmVisibleCharacters = llmVisibleCharacters
     }
+
+    /// The id the screens show: the dataset's own when known.
+    public var displayID: String { datasetID ?? String(itemID) }
 
     /// The label the item trains with now.
     public var effectiveLabel: String {

@@ -53,6 +53,14 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
     public var progress: [BackgroundTask: TaskProgress]
     /// Neighbours shown per item.
     public var k: Int
+    /// Dataset ids are this prefix and the item id ("pqal-17"); nil: items have none.
+    public var idPrefix: String?
+    /// Every item is long (40 sentences), not only every tenth.
+    public var longTexts: Bool
+    /// The LLM prompt's limits, in estimated tokens: items are cut at the first, retrieved
+    /// examples at the second, by the prompt builder's own cut.
+    public var maxItemTokens: Int
+    public var maxExampleTokens: Int
 
     /// - Parameters:
     ///   - labels: the label set.
@@ -60,9 +68,14 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
     ///   - expertPlan: expert labels per round.
     ///   - llmLabelCount: LLM labels available for review, spread over the planned rounds.
     ///   - llmPausedReason: when set, the LLM queue shows as paused with this reason.
+    ///   - idPrefix: dataset ids are this prefix and the item id; nil: items have none.
+    ///   - longTexts: every item is long, not only every tenth.
+    ///   - maxItemTokens, maxExampleTokens: the LLM prompt's limits (a local server's by default).
     public init(name: String = "scripted", labels: [String], itemCount: Int, expertPlan: [Int],
                 llmLabelCount: Int = 40, llmPausedReason: String? = nil, k: Int = 4,
-                guidelines: String = ScriptedSession.defaultGuidelines) {
+                guidelines: String = ScriptedSession.defaultGuidelines, idPrefix: String? = nil,
+                longTexts: Bool = false, maxItemTokens: Int = LLMSettings().itemTokenLimit,
+                maxExampleTokens: Int = LLMSettings().maxExampleTokens) {
         info = SessionInfo(name: name, labels: labels, guidelines: guidelines, rounds: expertPlan.count)
         self.itemCount = itemCount
         self.expertPlan = expertPlan
@@ -78,6 +91,10 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
                     .llmQueue: TaskProgress(done: llmLabelCount, total: llmLabelCount),
                     .retraining: TaskProgress(done: 0, total: 0)]
         self.k = k
+        self.idPrefix = idPrefix
+        self.longTexts = longTexts
+        self.maxItemTokens = maxItemTokens
+        self.maxExampleTokens = maxExampleTokens
         let base = Int64(itemCount) + 1
         llmLabels = (0..<llmLabelCount).map { i in
             let id = base + Int64(i)
@@ -102,6 +119,28 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
                         expertPlan: [5, 3, 2], llmLabelCount: 12, llmPausedReason: llmPausedReason)
     }
 
+    /// Long abstracts to review, as in PubMedQA: every text runs to about 2,800 characters,
+    /// items carry dataset ids ("pqal-17"), and the LLM prompt takes 256 estimated tokens of an
+    /// item (a URL endpoint's default), so the LLM labels each from its first thousand
+    /// characters.
+    public static func longTexts() -> ScriptedSession {
+        ScriptedSession(name: "abstracts", labels: ["yes", "no", "maybe"], itemCount: 30, expertPlan: [5, 3, 2],
+                        llmLabelCount: 12, idPrefix: "pqal-", longTexts: true,
+                        maxItemTokens: LLMSettings.remoteMaxItemTokens)
+    }
+
+    /// A large label set of look-alike intents, as in Banking77: 77 labels such as
+    /// "cash_withdrawal_not_recognised" and "cash_withdrawal_fee_charged", more than the direct
+    /// keys, with dataset ids ("bank-17").
+    public static func manyLabels() -> ScriptedSession {
+        let subjects = ["card_payment", "cash_withdrawal", "top_up", "transfer", "direct_debit", "balance_update",
+                        "exchange_rate", "virtual_card", "physical_card", "pin", "refund"]
+        let issues = ["not_recognised", "fee_charged", "pending", "declined", "reverted", "failed", "limits"]
+        let labels = subjects.flatMap { subject in issues.map { subject + "_" + $0 } }
+        return ScriptedSession(name: "intents", labels: labels, itemCount: 50, expertPlan: [5, 5],
+                               llmLabelCount: 20, idPrefix: "bank-")
+    }
+
     // MARK: - Items
 
     static func hash(_ id: Int64) -> UInt64 {
@@ -117,11 +156,11 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
         "percent", "compared", "with", "previous", "period", "demand", "strong", "weak", "outlook",
     ]
 
-    /// The item's text: "Item N." and a few sentences; every tenth item is long enough to need
-    /// paging and every thirteenth carries accents, CJK and emoji.
-    public static func text(of id: Int64) -> String {
+    /// The item's text: "Item N." and a few sentences; every tenth item (or every item, with
+    /// `long`) is long enough to need paging and every thirteenth carries accents, CJK and emoji.
+    public static func text(of id: Int64, long: Bool = false) -> String {
         var h = hash(id)
-        let sentences = id % 10 == 0 ? 40 : 1 + Int(h % 3)
+        let sentences = long || id % 10 == 0 ? 40 : 1 + Int(h % 3)
         var parts = ["Item \(id)."]
         for _ in 0..<sentences {
             let n = 6 + Int(h % 9)
@@ -143,18 +182,27 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
                           confidence: 0.30 + Double(h % 70) / 100)
     }
 
+    func text(of id: Int64) -> String { Self.text(of: id, long: longTexts) }
+
+    func datasetID(of id: Int64) -> String? { idPrefix.map { $0 + String(id) } }
+
+    /// The prompt builder with the session's limits: the screens' marks come from its cut.
+    var prompt: PromptBuilder {
+        PromptBuilder(task: "", labels: info.labels, maxItemTokens: maxItemTokens, maxExampleTokens: maxExampleTokens)
+    }
+
     func neighbours(of id: Int64) -> [Neighbour] {
         var out: [Neighbour] = []
         for commit in expertLabels.suffix(2).reversed() where commit.itemID != id {
-            out.append(Neighbour(itemID: commit.itemID, text: Self.text(of: commit.itemID), label: commit.label,
+            out.append(Neighbour(itemID: commit.itemID, text: text(of: commit.itemID), label: commit.label,
                                  source: .human, similarity: 0))
         }
         for l in llmLabels.prefix(k + 1) where out.count < k && l.itemID != id {
             if case .overridden(let label) = l.status {
-                out.append(Neighbour(itemID: l.itemID, text: Self.text(of: l.itemID), label: label,
+                out.append(Neighbour(itemID: l.itemID, text: text(of: l.itemID), label: label,
                                      source: .override, similarity: 0))
             } else {
-                out.append(Neighbour(itemID: l.itemID, text: Self.text(of: l.itemID), label: l.label,
+                out.append(Neighbour(itemID: l.itemID, text: text(of: l.itemID), label: l.label,
                                      source: .llm, similarity: 0))
             }
         }
@@ -165,8 +213,10 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
     }
 
     func expertItem(_ id: Int64) -> ExpertItem {
-        ExpertItem(itemID: id, text: Self.text(of: id), round: currentRound, prediction: prediction(of: id),
-                   neighbours: neighbours(of: id), note: notes[id], remainingInRound: remainingInRound)
+        let body = text(of: id)
+        return ExpertItem(itemID: id, text: body, round: currentRound, prediction: prediction(of: id),
+                          neighbours: neighbours(of: id), note: notes[id], remainingInRound: remainingInRound,
+                          datasetID: datasetID(of: id), llmVisibleCharacters: prompt.exampleVisibleCharacters(body))
     }
 
     var isFinished: Bool { currentRound > expertPlan.count }
@@ -244,11 +294,13 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
     }
 
     private func reviewItem(_ l: LLMLabel) -> ReviewItem {
-        ReviewItem(itemID: l.itemID, text: Self.text(of: l.itemID), round: l.round, llmLabel: l.label,
-                   llmConfidence: l.confidence, prediction: prediction(of: l.itemID) ?? Prediction(
-                       label: info.labels[Int(Self.hash(l.itemID ^ 0x77) % UInt64(info.labels.count))],
-                       confidence: 0.5),
-                   cluster: l.cluster, status: l.status, neighbours: neighbours(of: l.itemID), bulkAccepted: l.bulk)
+        let body = text(of: l.itemID)
+        return ReviewItem(itemID: l.itemID, text: body, round: l.round, llmLabel: l.label,
+                          llmConfidence: l.confidence, prediction: prediction(of: l.itemID) ?? Prediction(
+                              label: info.labels[Int(Self.hash(l.itemID ^ 0x77) % UInt64(info.labels.count))],
+                              confidence: 0.5),
+                          cluster: l.cluster, status: l.status, neighbours: neighbours(of: l.itemID), bulkAccepted: l.bulk,
+                          datasetID: datasetID(of: l.itemID), llmVisibleCharacters: prompt.itemVisibleCharacters(body))
     }
 
     public func reviewPage(sort: ReviewSort, offset: Int, limit: Int) -> ReviewPage {

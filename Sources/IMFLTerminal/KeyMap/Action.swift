@@ -19,6 +19,8 @@ public enum Action: String, CaseIterable, Sendable, Hashable {
     case up
     case top
     case bottom
+    case textDown = "text-down"
+    case textUp = "text-up"
     case accept
     case bulkAccept = "bulk-accept"
     case cycleSort = "cycle-sort"

@@ -72,11 +72,21 @@ public struct KeyMap: Sendable {
             s.review.total == 0 ? "no LLM labels to review" : nil
         }),
         Binding([.char("o")], .cycleSort, .review, "sort"),
-        Binding([.char("u")], .undo, .review, "undo", disabledReason: { s in
+        Binding([.char("u")], .undo, .review, "undo accept, override or bulk accept", inFooter: false, disabledReason: { s in
             s.review.undoing ? "still undoing" : nil
         }),
         Binding([.char("/")], .pickLabel, .review, "override…", disabledReason: { s in s.review.selectionReason }),
+        Binding([.char("J")], .textDown, .review, "more text", disabledReason: { s in
+            ReviewScreen.detailScrollReason(s, down: true)
+        }),
+        Binding([.char("K")], .textUp, .review, "text back up", inFooter: false, disabledReason: { s in
+            ReviewScreen.detailScrollReason(s, down: false)
+        }),
         Binding([.char("r")], .refresh, .dashboard, "refresh"),
+        Binding([.char("j"), .down], .down, .dashboard, "scroll F1 per class down", inFooter: false),
+        Binding([.char("k"), .up], .up, .dashboard, "scroll F1 per class up", inFooter: false),
+        Binding([.pageDown], .pageDown, .dashboard, "page F1 per class down", inFooter: false),
+        Binding([.pageUp], .pageUp, .dashboard, "page F1 per class up", inFooter: false),
         Binding([.char("E")], .showLLMError, .global, "the LLM's error in full", inFooter: false, disabledReason: { s in
             s.dashboard?.llm.pausedReason == nil && s.dashboard?.llm.lastError == nil ? "the LLM has reported no error" : nil
         }),

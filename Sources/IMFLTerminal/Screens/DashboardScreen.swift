@@ -9,20 +9,39 @@ public enum DashboardScreen {
             buffer.put("Loading the dashboard…", x: area.x, y: area.y, style: .dim, maxX: area.right)
             return
         }
-        let (left, right): (Rect, Rect)
-        if area.width >= 70 {
-            let cols = area.split(.horizontal, [.percentage(50), .length(2), .fill])
-            (left, right) = (cols[0], cols[2])
-        } else {
-            let rows = area.split(.vertical, [.percentage(45), .fill])
-            (left, right) = (rows[0], rows[1])
-        }
+        let (left, right) = columns(area)
         renderScores(d, state, into: &buffer, area: left)
         renderBudget(d, into: &buffer, area: right)
     }
 
+    /// Scores on the left, budget and progress on the right; stacked on narrow terminals.
+    static func columns(_ area: Rect) -> (left: Rect, right: Rect) {
+        if area.width >= 70 {
+            let cols = area.split(.horizontal, [.percentage(50), .length(2), .fill])
+            return (cols[0], cols[2])
+        }
+        let rows = area.split(.vertical, [.percentage(45), .fill])
+        return (rows[0], rows[1])
+    }
+
+    /// The chart, the gain lines and per-class F1, top to bottom.
+    static func scoreParts(_ left: Rect) -> [Rect] {
+        left.split(.vertical, [.percentage(55), .length(2), .fill])
+    }
+
+    /// Per-class F1 rows on screen (the title row excluded), for scrolling.
+    public static func perClassRows(_ state: AppState) -> Int {
+        let body = AppView.bodyArea(width: state.width, height: state.height)
+        return max(0, scoreParts(columns(body).left)[2].height - 1)
+    }
+
+    /// The last useful scroll offset of per-class F1.
+    public static func maxPerClassScroll(_ state: AppState) -> Int {
+        max(0, (state.dashboard?.labels.count ?? 0) - perClassRows(state))
+    }
+
     static func renderScores(_ d: DashboardSnapshot, _ state: AppState, into buffer: inout Buffer, area: Rect) {
-        let parts = area.split(.vertical, [.percentage(55), .length(2), .fill])
+        let parts = scoreParts(area)
         let bars = d.rounds.map { (label: "r\($0.round)", value: $0.macroF1) }
         BarChart(title: "Macro-F1 by round", bars: bars, highlight: bars.isEmpty ? nil : bars.count - 1)
             .render(into: &buffer, area: parts[0])
@@ -31,7 +50,11 @@ public enum DashboardScreen {
         let rows = d.labels.enumerated().map { i, l in
             (label: l, value: last.perClassF1[l] ?? 0, style: Style(Role.forLabel(index: i)))
         }
-        HorizontalBars(title: "F1 per class, round \(last.round) · accuracy \(formatFixed(last.accuracy, 2))", rows: rows)
+        func key(_ action: Action) -> String {
+            state.keymap.bindings(for: .dashboard).first { $0.action == action }?.keys.first?.description ?? "?"
+        }
+        HorizontalBars(title: "F1 per class, round \(last.round) · accuracy \(formatFixed(last.accuracy * 100, 1))%", rows: rows,
+                       scroll: state.perClassScroll, keys: (key(.down), key(.up)))
             .render(into: &buffer, area: parts[2])
     }
 

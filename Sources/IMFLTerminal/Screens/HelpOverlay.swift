@@ -9,10 +9,18 @@ public enum HelpOverlay {
             guard seen.insert(id).inserted else { continue }
             out.append((b.keyText, b.help, b.disabledReason(state)))
         }
+        // Every direct label key with its label: with a large label set the bar shows only
+        // the first few, and this is where the rest are listed.
         if state.screen != .dashboard, !state.labelKeys.isEmpty {
-            let keys = state.labelKeys.prefix(3).map(\.description).joined(separator: " ")
-                + (state.labelKeys.count > 3 ? " … \(state.labelKeys.last!)" : "")
-            out.append((keys, state.screen == .label ? "label the item" : "override with that label", nil))
+            out.append(("", state.screen == .label ? "Label keys (label the item):" : "Label keys (override with that label):", nil))
+            for (key, label) in zip(state.labelKeys, state.labels) {
+                out.append((key.description, label, nil))
+            }
+            let rest = state.labels.count - state.labelKeys.count
+            if rest > 0 {
+                let picker = state.keymap.bindings(for: state.screen.scope).first { $0.action == .pickLabel }?.keyText ?? "/"
+                out.append((picker, "the other \(rest) labels, by name", nil))
+            }
         }
         return out
     }

@@ -42,7 +42,18 @@ public enum LabelScreen {
     public static func maxScroll(_ state: AppState) -> Int {
         guard let item = state.label.item else { return 0 }
         let l = layout(state, body: body(state))
-        return max(0, wrap(item.text, width: l.text.width).count - textPageHeight(state))
+        return max(0, itemText(item, width: l.text.width, scroll: 0).lines.count - textPageHeight(state))
+    }
+
+    /// The mark where the LLM's view of an expert item ends. The LLM never labels an expert
+    /// item; it sees the text only as a retrieved example in other items' prompts, cut at
+    /// `llm.max_example_tokens`.
+    static let exampleCutMark = "as a prompt example, the LLM sees only the text above"
+
+    /// The item's text wrapped to `width`, with the mark where the LLM's view of it ends.
+    static func itemText(_ item: ExpertItem, width: Int, scroll: Int, style: Style = .text) -> WrappedText {
+        WrappedText(item.text, width: width, scroll: scroll, style: style,
+                    cut: item.llmVisibleCharacters.map { TextCut(offset: $0, mark: exampleCutMark) })
     }
 
     /// Why a label key must not act on the current item now: the screen cannot show it, or
@@ -84,11 +95,10 @@ public enum LabelScreen {
             return
         }
         // Header: item, round, position, page indicator.
-        let textLines = WrappedText(item.text, width: l.text.width, scroll: state.label.scroll,
-                                    style: busy ? .dim : .text)
+        let textLines = itemText(item, width: l.text.width, scroll: state.label.scroll, style: busy ? .dim : .text)
         let noteRows = item.note == nil ? 0 : 1
         let textArea = Rect(x: l.text.x, y: l.text.y, width: l.text.width, height: l.text.height - noteRows)
-        var x = buffer.put("Item \(item.itemID)", x: l.header.x, y: l.header.y, style: Style(.title, .bold), maxX: l.header.right)
+        var x = buffer.put("Item \(item.displayID)", x: l.header.x, y: l.header.y, style: Style(.title, .bold), maxX: l.header.right)
         if item.isEvaluation {
             x = buffer.put(" · evaluation item", x: x, y: l.header.y, style: Style(.accent, .bold), maxX: l.header.right)
         }
@@ -126,13 +136,14 @@ public enum LabelScreen {
         }
         let perNeighbour = max(1, min(3, rows / neighbours.count))
         let labelWidth = min(16, neighbours.map { DisplayWidth.of($0.label) }.max() ?? 0)
+        let names = LabelAbbreviation(labels: state.labels, width: labelWidth)
         var y = area.y + 2
         for n in neighbours {
             guard y < area.bottom else { break }
             let idx = state.labels.firstIndex(of: n.label) ?? 0
             var x = buffer.put(formatFixed(n.similarity, 2) + " ", x: area.x, y: y, style: .dim, maxX: area.right)
             x = buffer.put(sourceTag(n.source), x: x, y: y, style: Style(sourceRole(n.source)), maxX: area.right)
-            x = buffer.put(" " + truncate(n.label, width: labelWidth).padding(labelWidth), x: x, y: y, style: Style(Role.forLabel(index: idx)), maxX: area.right)
+            x = buffer.put(" " + names(n.label).padding(labelWidth), x: x, y: y, style: Style(Role.forLabel(index: idx)), maxX: area.right)
             let textWidth = area.right - x - 2
             if perNeighbour == 1 || textWidth < 20 {
                 buffer.put(" " + singleLine(n.text), x: x, y: y, style: .text, maxX: area.right)

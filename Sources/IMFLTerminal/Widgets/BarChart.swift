@@ -24,7 +24,7 @@ public struct BarChart {
             let y = top + r
             let v = 1.0 - Double(r) / Double(max(1, plotHeight - 1))
             if r == 0 || r == plotHeight - 1 || r == plotHeight / 2 {
-                buffer.put(formatFixed(v, 1), x: area.x, y: y, style: .dim)
+                buffer.put(formatFixed(v * 100, 0), x: area.x, y: y, style: .dim)
             }
             buffer.put("│", x: axisX - 1, y: y, style: .dim)
         }
@@ -48,42 +48,58 @@ public struct BarChart {
                     buffer.put(String(repeating: Self.eighths[level], count: barWidth), x: x, y: top + r, style: style, maxX: area.right)
                 }
             }
-            buffer.put(formatFixed(value, 2), x: x, y: top + plotHeight, style: .text, maxX: min(area.right, x + slot - 1))
+            // Scores are percentages with one decimal everywhere in the tool.
+            buffer.put(formatFixed(value * 100, 1), x: x, y: top + plotHeight, style: .text, maxX: min(area.right, x + slot - 1))
             buffer.put(truncate(bar.label, width: slot - 1), x: x, y: top + plotHeight + 1, style: .dim, maxX: area.right)
         }
     }
 }
 
-/// Horizontal bars, one row per entry: `label ████▌  0.71`; used for per-class F1.
+/// Horizontal bars, one row per entry: `label ████▌  0.71`; used for per-class F1. Rows that
+/// do not fit scroll, and the title row says which are shown and which keys move them.
 public struct HorizontalBars {
     public var title: String
     public var rows: [(label: String, value: Double, style: Style)]
+    /// The first row shown.
+    public var scroll: Int
+    /// The keys that scroll down and up, as the footer writes them.
+    public var keys: (down: String, up: String)?
 
-    public init(title: String, rows: [(label: String, value: Double, style: Style)]) {
+    public init(title: String, rows: [(label: String, value: Double, style: Style)], scroll: Int = 0,
+                keys: (down: String, up: String)? = nil) {
         self.title = title
         self.rows = rows
+        self.scroll = scroll
+        self.keys = keys
     }
 
     private static let eighths: [String] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"]
 
     public func render(into buffer: inout Buffer, area: Rect) {
         guard area.height >= 2, area.width >= 12 else { return }
-        buffer.put(truncate(title, width: area.width), x: area.x, y: area.y, style: Style(.title, .bold))
+        let height = area.height - 1
+        let start = max(0, min(scroll, rows.count - height))
+        var position = ""
+        if rows.count > height {
+            position = "\(start + 1)–\(start + height) of \(rows.count)"
+            if start + height < rows.count { position += keys.map { " ↓\($0.down)" } ?? " ↓" }
+            if start > 0 { position += keys.map { " ↑\($0.up)" } ?? " ↑" }
+        }
+        let titleWidth = area.width - (position.isEmpty ? 0 : DisplayWidth.of(position) + 1)
+        buffer.put(truncate(title, width: titleWidth), x: area.x, y: area.y, style: Style(.title, .bold))
+        if !position.isEmpty { putRight(position, into: &buffer, area: area.row(0), style: Style(.accent)) }
         let labelWidth = min(14, max(4, rows.map { DisplayWidth.of($0.label) }.max() ?? 4), area.width / 3)
-        let barWidth = area.width - labelWidth - 7
+        let names = LabelAbbreviation(labels: rows.map(\.label), width: labelWidth)
+        let barWidth = area.width - labelWidth - 8
         guard barWidth > 0 else { return }
-        let visible = rows.prefix(area.height - 1)
-        for (i, row) in visible.enumerated() {
+        for (i, row) in rows.dropFirst(start).prefix(height).enumerated() {
             let y = area.y + 1 + i
-            buffer.put(truncate(row.label, width: labelWidth), x: area.x, y: y, style: row.style)
+            buffer.put(names(row.label), x: area.x, y: y, style: row.style)
             let v = row.value.isFinite ? min(1, max(0, row.value)) : 0
             let eighths = Int((v * Double(barWidth * 8)).rounded())
             let bar = String(repeating: "█", count: eighths / 8) + Self.eighths[eighths % 8]
             buffer.put(bar, x: area.x + labelWidth + 1, y: y, style: Style(.chart))
-            buffer.put(formatFixed(v, 2), x: area.right - 4, y: y, style: .text)
-        }
-        if rows.count > visible.count {
-            putRight("+\(rows.count - visible.count) more", into: &buffer, area: area.row(0), style: .dim)
+            putRight(formatFixed(v * 100, 1), into: &buffer, area: Rect(x: area.right - 5, y: y, width: 5, height: 1), style: .text)
         }
     }
 }

@@ -59,30 +59,65 @@ public func singleLine(_ text: String) -> String {
     String(text.map { $0 == "\n" || $0 == "\t" || $0 == "\r" ? " " : $0 })
 }
 
-/// A block of wrapped text shown from line `scroll`, with a page indicator when it does not fit.
+/// A place in a text where what one reader saw ends: the LLM's prompt carried the text up to
+/// `offset` characters and not the rest. `WrappedText` draws `mark` as a line of its own there.
+public struct TextCut: Sendable, Equatable {
+    public var offset: Int
+    public var mark: String
+
+    public init(offset: Int, mark: String) {
+        self.offset = offset
+        self.mark = mark
+    }
+}
+
+/// A block of wrapped text shown from line `scroll`, with a page indicator when it does not
+/// fit, and a mark line where a `TextCut` falls.
 public struct WrappedText {
     public var lines: [String]
+    /// The line that is the cut's mark, if any.
+    public var markLine: Int?
     public var scroll: Int
     public var style: Style
 
-    public init(_ text: String, width: Int, scroll: Int, style: Style = .text) {
-        lines = wrap(text, width: width)
+    public init(_ text: String, width: Int, scroll: Int, style: Style = .text, cut: TextCut? = nil) {
         self.scroll = scroll
         self.style = style
+        guard let cut, width > 0, cut.offset < text.count else {
+            lines = wrap(text, width: width)
+            markLine = nil
+            return
+        }
+        let before = String(text.prefix(cut.offset))
+        let after = String(text.dropFirst(cut.offset).drop { $0 == " " || $0 == "\t" || $0 == "\n" })
+        lines = before.allSatisfy(\.isWhitespace) ? [] : wrap(before, width: width)
+        markLine = lines.count
+        lines.append(Self.markLine(cut.mark, width: width))
+        lines += wrap(after, width: width)
     }
 
-    /// Draws the visible lines into `area`.
+    /// `┄┄ mark ┄┄┄…` across the width.
+    static func markLine(_ mark: String, width: Int) -> String {
+        let head = "┄┄ " + mark + " "
+        return truncate(head, width: width) + String(repeating: "┄", count: max(0, width - DisplayWidth.of(head)))
+    }
+
+    /// The first line shown for `height` rows: `scroll`, kept within the text.
+    func start(height: Int) -> Int { max(0, min(scroll, max(0, lines.count - height))) }
+
+    /// Draws the visible lines into `area`; the mark line in the LLM's role.
     public func render(into buffer: inout Buffer, area: Rect) {
-        let start = max(0, min(scroll, max(0, lines.count - area.height)))
+        let start = start(height: area.height)
         for (row, line) in lines.dropFirst(start).prefix(area.height).enumerated() {
-            buffer.put(line, x: area.x, y: area.y + row, style: style, maxX: area.right)
+            let lineStyle = start + row == markLine ? Style(.llm, .bold) : style
+            buffer.put(line, x: area.x, y: area.y + row, style: lineStyle, maxX: area.right)
         }
     }
 
     /// "lines 1–12 of 40", or nil when everything fits.
     public func pageIndicator(height: Int) -> String? {
         guard lines.count > height, height > 0 else { return nil }
-        let start = max(0, min(scroll, lines.count - height))
+        let start = start(height: height)
         return "lines \(start + 1)–\(min(lines.count, start + height)) of \(lines.count)"
     }
 }

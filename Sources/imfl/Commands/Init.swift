@@ -40,7 +40,7 @@ struct Init: AsyncParsableCommand {
     var idColumn = "id"
 
     @Option(help: "A phrase for the LLM instruction: \"Classify <description>.\"")
-    var description = ""
+    var description: String?
 
     @Option(help: "A guidelines file for the expert and the LLM; copied into the session as guidelines.md.")
     var guidelines: String?
@@ -70,6 +70,9 @@ struct Init: AsyncParsableCommand {
         if let labels, labels.split(separator: ",").count < 2 {
             throw ValidationError("--labels needs at least 2 labels, comma-separated")
         }
+        if let description, description.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError("--description is empty: give the phrase that completes the LLM's instruction \"Classify <description>.\", e.g. --description \"the sentiment of a sentence from financial news\", or leave the option out")
+        }
         if test == nil, evaluationSample < 1 {
             throw ValidationError("--evaluation-sample must be at least 1, got \(evaluationSample)")
         }
@@ -94,10 +97,13 @@ struct Init: AsyncParsableCommand {
             throw ExitCode(65)
         }
         for warning in dataset.warnings.prefix(10) { printError("warning: \(warning)") }
+        if let test, dataset.test.count > dataset.pool.count {
+            printError("warning: the test file \(test) (\(dataset.test.count) items) is larger than the pool \(pool) (\(dataset.pool.count) items): were --pool and --test swapped? The pool is what gets labeled; the test file only measures F1")
+        }
         if dataset.warnings.count > 10 { printError("warning: … and \(dataset.warnings.count - 10) more") }
 
         var config = SessionConfig(task: .init(
-            name: URL(fileURLWithPath: folder).lastPathComponent, description: description, labels: dataset.labels))
+            name: URL(fileURLWithPath: folder).lastPathComponent, description: description ?? "", labels: dataset.labels))
         config.budget.total = budget
         config.budget.humanShare = humanShare
         config.budget.rounds = rounds

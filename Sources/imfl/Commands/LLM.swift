@@ -16,7 +16,7 @@ struct LLMServerOptions: ParsableArguments {
     @Option(help: "imfl's home (venv, models, server state). Default: $IMFL_HOME or ~/.local/share/imfl.")
     var home: String?
 
-    func server(model: String? = nil, threads: Int = 2, contextSize: Int = 4096, parallel: Int = 1,
+    func server(model: String? = nil, threads: Int = 2, contextSize: Int = LocalLLMServer.Configuration.defaultContextSize, parallel: Int = 1,
                 timeout: Double = 300) -> LocalLLMServer {
         let home = home.map { URL(filePath: $0, directoryHint: .isDirectory) } ?? LocalLLMServer.defaultHome()
         return LocalLLMServer(configuration: .init(
@@ -36,7 +36,7 @@ extension LLM {
         @Option(help: "CPU threads for the server.")
         var threads = 2
         @Option(name: .customLong("ctx"), help: "Context size per slot, in tokens.")
-        var contextSize = 4096
+        var contextSize = LocalLLMServer.Configuration.defaultContextSize
         @Option(help: "Parallel slots (requests decoded together); match the sessions' llm.max_concurrency.")
         var parallel = 2
         @Option(help: "Seconds to wait for the server to load the model and answer /health.")

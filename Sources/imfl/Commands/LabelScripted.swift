@@ -27,6 +27,25 @@ struct LabelScripted: AsyncParsableCommand {
     @Flag(help: "Show the LLM queue as paused because its endpoint is unreachable.")
     var llmDown = false
 
+    @Option(help: "The scripted session: demo (3 labels, short texts), abstracts (long texts the LLM sees only the start of, dataset ids) or intents (77 look-alike labels, dataset ids).")
+    var preset: Preset = .demo
+
+    /// The scripted sessions `--preset` names.
+    enum Preset: String, ExpressibleByArgument, CaseIterable {
+        case demo, abstracts, intents
+
+        func session(llmPausedReason: String?) -> ScriptedSession {
+            var session: ScriptedSession = switch self {
+            case .demo: .demo()
+            case .abstracts: .longTexts()
+            case .intents: .manyLabels()
+            }
+            session.llm = LLMStatus(pausedReason: llmPausedReason, errorCount: llmPausedReason == nil ? 0 : 3,
+                                    lastError: llmPausedReason)
+            return session
+        }
+    }
+
     func run() async throws {
         let theme = try Theme.load(self.theme, directories: Theme.searchDirectories())
         var keymap = KeyMap.standard
@@ -36,7 +55,7 @@ struct LabelScripted: AsyncParsableCommand {
             }
             keymap = try keymap.overriding(toml: text, file: keys)
         }
-        let fresh = ScriptedSession.demo(llmPausedReason: llmDown ? "connection refused at http://127.0.0.1:8080/v1 (no LLM server running)" : nil)
+        let fresh = preset.session(llmPausedReason: llmDown ? "connection refused at http://127.0.0.1:8080/v1 (no LLM server running)" : nil)
         let delay = Duration.milliseconds(delayMs)
         let backend: ScriptedBackend
         if let state {

@@ -14,16 +14,17 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         let session = try Session.openChecked(folder, access: .readOnly)
         let status = try SessionStatus.compute(session)
-        print(Self.render(status, name: session.config.task.name))
+        print(Self.render(status, name: session.config.task.name, llmEnabled: session.config.llm.enabled))
     }
 
-    static func render(_ s: SessionStatus, name: String) -> String {
+    static func render(_ s: SessionStatus, name: String, llmEnabled: Bool) -> String {
         var lines = [String]()
         lines.append("session \(name)")
         lines.append("  items     \(s.poolItems) pool; F1 on \(s.evaluatedOn)")
         lines.append("  labels    \(s.labels.count): \(s.labels.joined(separator: ", "))")
         lines.append("  rounds    \(s.roundsDone) of \(s.roundsPlanned) done")
-        lines.append("  budget    expert \(s.humanUsed)/\(s.humanBudget), LLM \(s.llmUsed)/\(s.llmBudget)")
+        let overrides = s.bySource[.override] ?? 0
+        lines.append("  budget    expert \(s.humanUsed)/\(s.humanBudget)\(overrides > 0 ? " (and \(overrides) LLM label\(overrides == 1 ? "" : "s") overridden)" : ""), LLM \(s.llmUsed)/\(s.llmBudget)")
         let sources = LabelSource.allCases.filter { $0 != .model }
         let labeled = sources.reduce(0) { $0 + (s.bySource[$1] ?? 0) }
         lines.append("  labeled   \(labeled) of \(s.poolItems) pool items: " + sources.map { "\($0.rawValue) \(s.bySource[$0] ?? 0)" }.joined(separator: ", "))
@@ -36,10 +37,13 @@ struct Status: AsyncParsableCommand {
             }
         }
         lines.append("  LLM       \(s.llmCalls) calls, \(s.llmErrors) errors, \(s.llmCacheHits) from cache, \(s.promptTokens) prompt + \(s.completionTokens) completion tokens, cost \(String(format: "%.4f", s.llmCost))")
+        if llmEnabled {
+            lines.append("  LLM view  \(s.truncatedForLLM) of \(s.poolItems) pool items truncated for the LLM at llm.max_item_tokens = \(s.itemTokenLimit)")
+        }
         lines.append("  expert    cost \(String(format: "%.2f", s.humanCost))")
         if let f1 = s.latestMacroF1 {
             let interval = s.latestInterval.map { " 95% " + $0.percentText } ?? ""
-            lines.append("  macro-F1  \(String(format: "%.2f", f1 * 100))\(interval) on \(s.latestEvaluated) items (latest round)")
+            lines.append("  macro-F1  \(String(format: "%.1f", f1 * 100))\(interval) on \(s.latestEvaluated) items (latest round)")
         }
         return lines.joined(separator: "\n")
     }

@@ -82,6 +82,30 @@ struct PromptBuilderTests {
         #expect(message.content.contains("[… truncated]"))
     }
 
+    @Test("the characters the screens mark as the LLM's view are exactly the prompt's, examples and item alike")
+    func visibleCharactersMatchThePrompt() throws {
+        // Given a builder with small budgets and texts with marker look-alikes (defused in the prompt)
+        var small = builder
+        small.maxItemTokens = 30
+        small.maxExampleTokens = 12
+        let long = "Opening <item> words. " + String(repeating: "the abstract goes on and on ", count: 20) + "Conclusion: yes."
+        let example = "An example </item> whose end " + String(repeating: "rambles ", count: 10)
+        // When the prompt is built
+        let messages = small.messages(for: AnnotationRequest(
+            itemID: 1, text: long, examples: [FewShotExample(text: example, label: "positive")]))
+        func body(_ message: ChatMessage) -> String {
+            String(message.content.dropFirst("<item>\n".count).dropLast("\n</item>".count).dropLast(PromptBuilder.truncationMarker.count))
+        }
+        // Then the item and the example each show the LLM the text up to the visible count
+        let itemEnd = try #require(small.itemVisibleCharacters(long))
+        #expect(body(messages.last!) == PromptBuilder.defused(String(long.prefix(itemEnd))).trimmingCharacters(in: .whitespaces))
+        #expect(!body(messages.last!).contains("Conclusion"))
+        let exampleEnd = try #require(small.exampleVisibleCharacters(example))
+        #expect(body(messages[1]) == PromptBuilder.defused(String(example.prefix(exampleEnd))).trimmingCharacters(in: .whitespaces))
+        // And a text that fits is shown whole
+        #expect(small.itemVisibleCharacters("Short.") == nil)
+    }
+
     @Test("json_schema mode asks for JSON and shows JSON example answers")
     func jsonAnswers() {
         var json = builder
