@@ -112,7 +112,7 @@ struct ViewTests {
         #expect(b[15, 4].style.role == .dim)         // the model agrees with the LLM: neutral
         #expect(b[15, 5].style.role == .warning)     // the model disagrees: positive vs neutral
         #expect(b.trimmedLines[12] == "Item 32 · LLM: negative · cluster 0")
-        #expect(b.trimmedLines[17] == "Prompt examples:")
+        #expect(b.trimmedLines[17] == "What the LLM saw: its prompt's examples, labels as they were then")
         #expect(b.line(23).hasPrefix(" a/Enter accept  A bulk accept ≥  o sort  / override…"))
     }
 

@@ -192,7 +192,14 @@ extension RoundEngine {
 
     /// The prediction of the classifier trained at the end of round `r`.
     func prediction(for itemID: Int64, by r: Int) -> ClassPrediction? {
-        guard let model = models[r], let row = vectorRow[itemID] else { return nil }
+        models[r].flatMap { prediction(for: itemID, by: $0) }
+    }
+
+    /// An item's id in the imported file, which the expert knows it by.
+    public func key(of itemID: Int64) -> String? { items[itemID]?.key }
+
+    func prediction(for itemID: Int64, by model: any Classifier) -> ClassPrediction? {
+        guard let row = vectorRow[itemID] else { return nil }
         let p = model.predictProbabilities(vectors.rows([row]))
         guard p.cols == configuration.labels.count, p.cols > 0 else { return nil }
         let best = (0 ..< p.cols).max { p[0, $0] < p[0, $1] }!

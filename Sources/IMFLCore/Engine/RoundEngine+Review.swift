@@ -23,8 +23,9 @@ public struct ReviewRow: Sendable, Equatable {
     public var llmLabel: String
     /// The LLM's probability of its label; nil when the endpoint gave no log-probabilities.
     public var llmConfidence: Double?
-    /// The guess of the classifier trained before this round's LLM labels (so not on this
-    /// label); nil in round 1, before any classifier.
+    /// The guess of a classifier trained on the expert's labels alone, never on an LLM label:
+    /// the round's classifier learned from this very label and almost always agrees with it,
+    /// which would leave the disagreement order empty. Nil before the expert's first label.
     public var prediction: ClassPrediction?
     public var cluster: Int
     /// The label in force and its source (`override` once the expert replaced the LLM's).
@@ -48,6 +49,7 @@ extension RoundEngine {
     public func reviewRows(order: ReviewOrder, unreviewedOnly: Bool = false) async -> [ReviewRow] {
         let labeled = log.currentLabels.values.filter { $0.llm != nil && (!unreviewedOnly || $0.review == nil) }
         let clusters = await clustersOfLLMLabels()
+        let judge = await expertJudge()
         var rows = [ReviewRow]()
         rows.reserveCapacity(labeled.count)
         for current in labeled {
@@ -55,7 +57,7 @@ extension RoundEngine {
             let round = current.round ?? llm.round ?? 1
             rows.append(ReviewRow(
                 itemID: item.id, key: item.key, text: item.text, round: round, llmLabel: llmLabel, llmConfidence: llm.confidence,
-                prediction: prediction(for: item.id, by: round - 1), cluster: clusters[item.id] ?? 0,
+                prediction: judge.flatMap { prediction(for: item.id, by: $0) }, cluster: clusters[item.id] ?? 0,
                 label: current.label, source: current.source, review: current.review,
                 examples: examples(seenBy: llm), note: log.note(item.id)))
         }
@@ -84,6 +86,14 @@ extension RoundEngine {
             return LabeledNeighbour(itemID: id, text: item.text, label: then.label, source: then.source,
                                     similarity: zip(vectors.row(row), vectors.row(r)).reduce(0) { $0 + $1.0 * $1.1 })
         }
+    }
+
+    /// The expert-only classifier, refitted when the log has grown since.
+    private func expertJudge() async -> (any Classifier)? {
+        if let j = reviewJudge, j.lastID == log.lastID { return j.model }
+        let model = try? await expertOnlyModel(round: rounds.keys.max() ?? 1)
+        reviewJudge = (log.lastID, model)
+        return model
     }
 
     /// k-means clusters of the LLM-labeled items (k = twice the label count), so Review can

@@ -58,6 +58,8 @@ public actor RoundEngine {
     var returned: [Int64] = []
     /// k-means clusters of the LLM-labeled items for Review, and how many items they cover.
     var reviewClusters: (count: Int, clusters: [Int64: Int])?
+    /// The classifier Review compares LLM labels with, and the log position it was fitted at.
+    var reviewJudge: (lastID: Int64, model: (any Classifier)?)?
 
     public init(
         store: any EngineStore, embedder: any Embedder, annotator: any Annotator,
@@ -223,14 +225,20 @@ public actor RoundEngine {
     private func expertModel(through r: Int) async throws -> (any Classifier)? {
         guard r >= 1 else { return nil }
         if let m = expertModels[r] { return m }
+        let fitted = try await expertOnlyModel(round: r)
+        expertModels[r] = fitted
+        return fitted
+    }
+
+    /// A classifier fitted now on the expert labels in force of rounds ≤ `r`, and on nothing
+    /// the LLM said; nil when there are none.
+    func expertOnlyModel(round r: Int) async throws -> (any Classifier)? {
         var data = trainingSet(through: log.lastID, round: r).0
         let keep = data.fidelities.indices.filter { data.fidelities[$0] == .human }
         guard !keep.isEmpty else { return nil }
         data = TrainingSet(features: data.features.rows(keep), labels: keep.map { data.labels[$0] },
                            fidelities: keep.map { data.fidelities[$0] })
-        let fitted = try await Self.fit(configuration.makeClassifier(configuration.labels.count, vectors.cols), data)
-        expertModels[r] = fitted
-        return fitted
+        return try await Self.fit(configuration.makeClassifier(configuration.labels.count, vectors.cols), data)
     }
 
     // MARK: - Queues

@@ -98,7 +98,7 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
             state.status = StatusLine("nothing to undo on this screen (label undo is on the Label screen)", .warning)
             return []
         }
-        let items = result.itemIDs.count == 1 ? "item \(result.itemIDs[0])" : "\(result.itemIDs.count) items"
+        let items = result.itemIDs.count == 1 ? "item \(result.displayIDs[0])" : "\(result.itemIDs.count) items"
         let what = switch result.kind {
         case .accept: "accept"
         case .override: "override"

@@ -148,7 +148,9 @@ public actor EngineBackend: LabelingBackend {
         guard let outcome = try await undo(.review) else { return nil }
         let kind: ReviewUndoResult.Kind = outcome.undone.count > 1 || outcome.undone.first?.batch != nil ? .bulkAccept
             : outcome.undone.first?.kind == .accept ? .accept : .override
-        return ReviewUndoResult(kind: kind, itemIDs: outcome.undone.map(\.itemID))
+        var shown = [String]()
+        for event in outcome.undone { shown.append(await engine.key(of: event.itemID) ?? String(event.itemID)) }
+        return ReviewUndoResult(kind: kind, itemIDs: outcome.undone.map(\.itemID), displayIDs: shown)
     }
 
     public func bulkAcceptPreview(minConfidence: Double) async throws -> BulkAcceptResult {

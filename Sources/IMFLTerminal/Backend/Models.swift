@@ -136,10 +136,13 @@ public struct ReviewUndoResult: Sendable, Equatable, Codable {
     public var kind: Kind
     /// The items whose LLM label is unreviewed again.
     public var itemIDs: [Int64]
+    /// Their ids as the screens show them (the dataset's own).
+    public var displayIDs: [String]
 
-    public init(kind: Kind, itemIDs: [Int64]) {
+    public init(kind: Kind, itemIDs: [Int64], displayIDs: [String]? = nil) {
         self.kind = kind
         self.itemIDs = itemIDs
+        self.displayIDs = displayIDs ?? itemIDs.map(String.init)
     }
 }
 

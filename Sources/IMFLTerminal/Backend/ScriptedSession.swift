@@ -380,7 +380,7 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
         }
         let ids = changes.map { llmLabels[$0.index].itemID }
         log.append(.undoReview(itemIDs: ids))
-        return ReviewUndoResult(kind: kind, itemIDs: ids)
+        return ReviewUndoResult(kind: kind, itemIDs: ids, displayIDs: ids.map { datasetID(of: $0) ?? String($0) })
     }
 
     public func dashboard() -> DashboardSnapshot {

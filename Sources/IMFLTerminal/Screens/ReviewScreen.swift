@@ -30,6 +30,10 @@ public enum ReviewScreen {
         var x = buffer.put("LLM labels: \(r.total)", x: l.summary.x, y: l.summary.y, style: Style(.title, .bold))
         x = buffer.put(" · sorted by \(r.sort.title)", x: x, y: l.summary.y, style: .text, maxX: l.summary.right)
         x = buffer.put(" · \(reviewed) of \(r.rows.count) shown reviewed", x: x, y: l.summary.y, style: .dim, maxX: l.summary.right)
+        if !r.rows.isEmpty, r.rows.allSatisfy({ $0.llmConfidence == nil }) {
+            // Without log-probabilities the "conf" column is empty; say so, and what orders instead.
+            buffer.put(" · the endpoint gives no confidence: ordered by the model's", x: x, y: l.summary.y, style: Style(.warning), maxX: l.summary.right)
+        }
         if r.loading { putRight("loading…", into: &buffer, area: l.summary, style: .dim) }
         guard r.total > 0 else {
             buffer.put(r.loaded ? "No LLM labels yet. They appear here as the LLM queue works through each round."
@@ -84,7 +88,7 @@ public enum ReviewScreen {
         } else {
             switch item.status {
             case .unreviewed: status = ("–", .dim)
-            case .accepted: status = ("accepted", Style(.human))
+            case .accepted: status = (item.bulkAccepted ? "bulk ✓" : "accepted", Style(.human))
             case .overridden(let l): status = ("→ " + overrides(l), Style(.override, .bold))
             }
         }
@@ -161,7 +165,16 @@ public enum ReviewScreen {
         let h = d.header
         var x = buffer.put("Item \(item.displayID)", x: h.x, y: h.y, style: Style(.title, .bold), maxX: h.right)
         x = buffer.put(" · LLM: ", x: x, y: h.y, style: .dim, maxX: h.right)
-        x = buffer.put(item.effectiveLabel, x: x, y: h.y, style: Style(.llm, .bold), maxX: h.right)
+        x = buffer.put(item.llmLabel, x: x, y: h.y, style: Style(.llm, .bold), maxX: h.right)
+        switch item.status {
+        case .overridden(let label):
+            x = buffer.put(" → you: ", x: x, y: h.y, style: .dim, maxX: h.right)
+            x = buffer.put(label, x: x, y: h.y, style: Style(.override, .bold), maxX: h.right)
+        case .accepted:
+            x = buffer.put(item.bulkAccepted ? " (bulk-accepted)" : " (accepted)", x: x, y: h.y, style: Style(.human), maxX: h.right)
+        case .unreviewed:
+            break
+        }
         x = buffer.put(" · cluster \(item.cluster)", x: x, y: h.y, style: .dim, maxX: h.right)
         let body = text(item, width: d.text.width, scroll: state.review.detailScroll(for: item))
         if let page = body.pageIndicator(height: d.text.height) {
@@ -175,7 +188,10 @@ public enum ReviewScreen {
         body.render(into: &buffer, area: d.text)
         guard d.examples.height > 1 else { return }
         var y = d.examples.y
-        buffer.put("Prompt examples:", x: area.x, y: y, style: .dim)
+        // What the LLM saw, as stored with its label; older labels show today's neighbours instead.
+        buffer.put(item.neighboursAsSeen ? "What the LLM saw: its prompt's examples, labels as they were then"
+                                         : "Most similar expert labels now (this label's prompt was not recorded)",
+                   x: area.x, y: y, style: .dim, maxX: area.right)
         for n in item.neighbours.prefix(d.examples.height - 1) {
             y += 1
             let idx = state.labels.firstIndex(of: n.label) ?? 0
