@@ -13,6 +13,7 @@ struct IMFLCommand: AsyncParsableCommand {
             Status.self,
             Export.self,
             Plan.self,
+            Extend.self,
             Label.self,
             Bench.self,
             Embed.self,

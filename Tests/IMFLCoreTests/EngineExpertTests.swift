@@ -158,3 +158,30 @@ struct EngineExpertTests {
         _ = await run.result
     }
 }
+
+@Suite("Round engine: an extended session")
+struct ExtendedSessionTests {
+    @Test("a finished session whose schedule is extended runs the new rounds and leaves the old ones as they were")
+    func extendedSessionRunsNewRounds() async throws {
+        // Given a finished two-round session
+        let gold = EngineTests.gold
+        let config = try EngineTests.configuration()
+        let store = InMemoryEngineStore(items: EngineTests.sessionItems())
+        let first = EngineTests().makeEngine(store, annotator: ScriptedAnnotator(gold: gold, labels: EngineTests.labels), config: config)
+        #expect(try await EngineTests.drive(first, store: store))
+        let before = try store.metrics()
+        let queues = try store.rounds().map { try store.queue(round: $0.round) }
+        // When the schedule gets 20 more labels in one round and the engine runs again
+        var more = config
+        more.schedule = config.schedule.extended(by: try Schedule(budget: 20, humanShare: 0.25, rounds: 1))
+        #expect(more.schedule.rounds.count == 3)
+        let second = EngineTests().makeEngine(store, annotator: ScriptedAnnotator(gold: gold, labels: EngineTests.labels), config: more)
+        #expect(try await EngineTests.drive(second, store: store))
+        // Then round 3 ran with its 5 expert and 15 LLM items, and rounds 1–2 are unchanged
+        let rounds = try store.rounds()
+        #expect(rounds.map(\.round) == [1, 2, 3])
+        #expect(rounds[2].human == 5 && rounds[2].llm == 15)
+        #expect(Array(try store.metrics().prefix(2)) == before)
+        #expect(try rounds.prefix(2).map { try store.queue(round: $0.round) } == queues)
+    }
+}

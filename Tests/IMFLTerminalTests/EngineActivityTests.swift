@@ -50,8 +50,9 @@ struct EngineActivityTests {
             == "Retraining the classifier on round 2's labels.")
         #expect(EngineActivity(progress: Self.progress([Self.round(3, expert: 2, llm: 35)])).sentence
             == "The LLM starts on round 3 once its 2 expert items are labeled.")
-        #expect(EngineActivity(progress: Self.progress([], finished: true)).sentence
-            == "Session finished: every round is labeled and trained. Export the labels with `imfl export`.")
+        #expect(EngineActivity(progress: Self.progress([], finished: true), lastF1: (5, 0.6374)).sentence
+            == "Session finished: every round is labeled and trained; macro-F1 63.7 after round 5. Export the labels "
+            + "with `imfl export`, take the model home with `imfl model export`, or add labels with `imfl extend --budget N`.")
     }
 
     @Test("the label screen shows the engine's activity while no item waits")

@@ -10,8 +10,13 @@ extension SessionConfig {
         default: .geometric
         }
         do {
-            return try Schedule(budget: budget.total, humanShare: budget.humanShare, rounds: budget.rounds,
-                                kind: kind, decay: budget.decay)
+            var schedule = try Schedule(budget: budget.total, humanShare: budget.humanShare, rounds: budget.rounds,
+                                        kind: kind, decay: budget.decay)
+            for more in budget.extensions {
+                schedule = schedule.extended(by: try Schedule(
+                    budget: more.total, humanShare: budget.humanShare, rounds: more.rounds, kind: kind, decay: budget.decay))
+            }
+            return schedule
         } catch let error as ScheduleError {
             throw SessionError.config(path: Session.configFile, line: nil, message: "[budget]: \(error.description)")
         }

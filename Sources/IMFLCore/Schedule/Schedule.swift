@@ -93,6 +93,15 @@ public struct Schedule: Sendable, Equatable, Codable, Hashable {
     /// B_G, the LLM labels over all rounds.
     public var llmTotal: Int { rounds.reduce(0) { $0 + $1.llm } }
 
+    /// This schedule followed by `more`'s rounds, numbered on: how `imfl extend` adds rounds to a
+    /// session without changing the rounds already planned or run.
+    public func extended(by more: Schedule) -> Schedule {
+        var result = self
+        result.budget += more.budget
+        result.rounds += more.rounds.map { RoundBudget(round: rounds.count + $0.round, human: $0.human, llm: $0.llm) }
+        return result
+    }
+
     /// The budget of round `r` (1-based), nil past the last round.
     public func budget(ofRound r: Int) -> RoundBudget? {
         rounds.indices.contains(r - 1) ? rounds[r - 1] : nil

@@ -71,6 +71,10 @@ extension SessionConfig {
         if let url = llm.baseURL, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw fail("llm.base_url must be an http(s) URL, got \"\(url)\"")
         }
+        for (i, more) in budget.extensions.enumerated() {
+            if !(1 ... 1_000_000).contains(more.total) { throw fail("budget.extend[\(i + 1)].total must be 1 to 1000000, got \(more.total)") }
+            if !(1 ... 100).contains(more.rounds) { throw fail("budget.extend[\(i + 1)].rounds must be 1 to 100, got \(more.rounds)") }
+        }
         if evaluation.sample < 1 { throw fail("evaluation.sample must be at least 1, got \(evaluation.sample)") }
     }
 
@@ -150,6 +154,9 @@ extension SessionConfig {
             "decay = \(budget.decay)".commented("ratio between successive expert batches"),
             "human_label_cost = \(budget.humanLabelCost)",
             "pipeline = \(s(budget.pipeline.rawValue))".commented("overlapped (the expert never waits) | sequential"),
+        ]
+        for more in budget.extensions { lines += ["", Self.extensionTOML(more)] }
+        lines += [
             "",
             "[query]",
             "strategy = \(s(query.strategy))".commented("eeq | random | least-confidence | margin | entropy | score-difference"),
@@ -217,3 +224,16 @@ enum TOMLText {
         return bare && !key.isEmpty ? key : quote(key)
     }
 }
+
+extension SessionConfig {
+    /// One `imfl extend` as session.toml records it: an array-of-tables entry under [budget],
+    /// which may follow any table, so `imfl extend` appends it to the file as the user left it.
+    public static func extensionTOML(_ more: Budget.Extension) -> String {
+        """
+        [[budget.extend]]         # added by imfl extend: labels spread over rounds after the planned ones
+        total = \(more.total)
+        rounds = \(more.rounds)
+        """
+    }
+}
+

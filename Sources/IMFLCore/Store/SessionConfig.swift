@@ -39,11 +39,25 @@ public struct SessionConfig: Sendable, Equatable, Codable {
         /// How rounds overlap: `overlapped` (the expert labels round r+1 while the LLM finishes
         /// round r) or `sequential` (the paper's order; the expert waits for the LLM).
         public var pipeline: Pipeline = .overlapped
+        /// Budgets added after the session began (`imfl extend`), each spread over its own
+        /// rounds after the planned ones, with this budget's share and decay.
+        public var extensions: [Extension] = []
+
+        /// Labels added to a session, and the rounds they are spread over.
+        public struct Extension: Sendable, Equatable, Codable {
+            public var total: Int
+            public var rounds: Int
+            public init(total: Int, rounds: Int) {
+                self.total = total
+                self.rounds = rounds
+            }
+        }
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
             case total, rounds, schedule, decay, pipeline
+            case extensions = "extend"
             case humanShare = "human_share"
             case humanLabelCost = "human_label_cost"
         }
@@ -159,6 +173,7 @@ extension SessionConfig.Budget {
         schedule = try c.decodeIfPresent(String.self, forKey: .schedule) ?? d.schedule
         decay = try c.decodeIfPresent(Double.self, forKey: .decay) ?? d.decay
         humanLabelCost = try c.decodeIfPresent(Double.self, forKey: .humanLabelCost) ?? d.humanLabelCost
+        extensions = try c.decodeIfPresent([Extension].self, forKey: .extensions) ?? []
         if let name = try c.decodeIfPresent(String.self, forKey: .pipeline) {
             guard let value = Pipeline(rawValue: name) else {
                 throw DecodingError.dataCorruptedError(

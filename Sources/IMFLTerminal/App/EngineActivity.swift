@@ -4,7 +4,7 @@ import IMFLCore
 /// What the engine is doing, as one sentence for the expert: the label screen shows it while
 /// no item waits, so the expert always knows what is happening and what to press. A pure
 /// function of the engine's progress, tested by its sentences.
-public struct EngineActivity: Sendable, Equatable {
+public struct EngineActivity: Sendable {
     public var progress: EngineProgress
     /// Embedding the pool, while it runs.
     public var embedding: TaskProgress?
@@ -14,9 +14,13 @@ public struct EngineActivity: Sendable, Equatable {
     /// Recent seconds per LLM label, for the time left (nil until measured).
     public var secondsPerLLMLabel: Double?
     public var now: Date
+    /// The last round's macro-F1, said when the session is finished.
+    public var lastF1: (round: Int, macroF1: Double)?
 
     public init(progress: EngineProgress, embedding: TaskProgress? = nil, embeddingSeconds: Double? = nil,
-                selecting: Int? = nil, secondsPerLLMLabel: Double? = nil, now: Date = Date()) {
+                selecting: Int? = nil, secondsPerLLMLabel: Double? = nil, now: Date = Date(),
+                lastF1: (round: Int, macroF1: Double)? = nil) {
+        self.lastF1 = lastF1
         self.progress = progress
         self.embedding = embedding
         self.embeddingSeconds = embeddingSeconds
@@ -30,7 +34,7 @@ public struct EngineActivity: Sendable, Equatable {
             return "Embedding the pool: \(Self.count(e.done))/\(Self.count(e.total))\(Self.left(embeddingSeconds))."
         }
         if progress.finished {
-            return "Session finished: every round is labeled and trained. Export the labels with `imfl export`."
+            return Self.finished(lastF1)
         }
         var parts: [String] = []
         if let until = progress.llmPausedUntil {
@@ -84,3 +88,13 @@ public struct EngineActivity: Sendable, Equatable {
         return out
     }
 }
+
+extension EngineActivity {
+    /// The end of a session, with its result and the three ways on from it.
+    public static func finished(_ f1: (round: Int, macroF1: Double)?) -> String {
+        let result = f1.map { "macro-F1 \(formatFixed($0.macroF1 * 100, 1)) after round \($0.round). " } ?? ""
+        return "Session finished: every round is labeled and trained; \(result)Export the labels with `imfl export`, "
+            + "take the model home with `imfl model export`, or add labels with `imfl extend --budget N`."
+    }
+}
+

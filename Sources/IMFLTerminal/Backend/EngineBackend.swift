@@ -17,6 +17,8 @@ public actor EngineBackend: LabelingBackend {
     /// Neighbours shown beside an item: the same number the LLM prompt carries.
     private let k: Int
     private var progress: [BackgroundTask: TaskProgress] = [:]
+    /// The latest round's macro-F1, for the end-of-session sentence.
+    private var lastF1: (round: Int, macroF1: Double)?
     private var llm = LLMStatus()
     /// When recent LLM labels arrived, for the "≈ N s left" estimate; the first entry is when
     /// the LLM got busy, so that a burst of answers from concurrent calls counts the time
@@ -41,6 +43,7 @@ public actor EngineBackend: LabelingBackend {
     /// Forwards the engine's events to the UI until the engine's stream ends. Runs beside the
     /// engine's `run()` and the UI loop.
     public func run() async {
+        if let m = try? await engine.roundMetrics().last { lastF1 = (m.round, m.evaluation.macroF1) }
         for await event in engine.events {
             for message in translate(event) { continuation.yield(message) }
             let now = await engine.progress()
@@ -64,7 +67,7 @@ public actor EngineBackend: LabelingBackend {
         if case .selecting(let r) = event { selecting = r } else if case .roundStarted = event { selecting = nil }
         return EngineActivity(
             progress: progress, embedding: embedding, embeddingSeconds: embeddingSecondsLeft(), selecting: selecting,
-            secondsPerLLMLabel: secondsPerLLMLabel(), now: Date()
+            secondsPerLLMLabel: secondsPerLLMLabel(), now: Date(), lastF1: lastF1
         ).sentence
     }
 
@@ -287,10 +290,11 @@ public actor EngineBackend: LabelingBackend {
             let p = TaskProgress(done: 1, total: 1)
             progress[.retraining] = p
             let report = RoundReport(m, labels: config.task.labels)
+            lastF1 = (m.round, m.evaluation.macroF1)
             return [.progress(.retraining, p), .roundFinished(report), .reviewChanged,
                     .notice(String(format: "Round %d done: macro-F1 %.1f", m.round, m.evaluation.macroF1 * 100))]
         case .finished:
-            return [.notice("Session finished: every round is labeled and trained. Export with `imfl export`.")]
+            return [.notice(EngineActivity.finished(lastF1))]
         }
     }
 }
