@@ -249,3 +249,30 @@ struct ReducerTests {
         #expect(state.shouldQuit)
     }
 }
+
+@Suite("Reducer: working through Review")
+struct ReviewWorkflowTests {
+    @Test("F shows only the labels not reviewed yet; a reload keeps the selected row selected")
+    func unreviewedFilterAndStableSelection() throws {
+        var (session, state) = startedDemo()
+        press([.char("R")], &session, &state)
+        let all = state.review.total
+        // Given one label accepted
+        press([.char("a")], &session, &state)
+        // When the expert shows only unreviewed labels
+        press([.char("F")], &session, &state)
+        // Then the accepted one is gone from the list, and the summary says what is shown
+        #expect(state.review.unreviewedOnly)
+        #expect(state.review.total == all - 1)
+        #expect(state.review.rows.allSatisfy { $0.status == .unreviewed })
+        #expect(render(state).trimmedLines[1].hasPrefix("LLM labels: \(all - 1) not reviewed · sorted by"))
+        // And when the list reloads (new LLM labels arrive), the selected row stays selected
+        press([.char("j"), .char("j")], &session, &state)
+        let selected = try #require(state.review.selectedItem?.itemID)
+        session.drive(&state, .event(.reviewChanged))
+        #expect(state.review.selectedItem?.itemID == selected)
+        // And F again shows every label
+        press([.char("F")], &session, &state)
+        #expect(!state.review.unreviewedOnly && state.review.total == all)
+    }
+}

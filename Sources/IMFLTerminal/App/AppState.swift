@@ -68,6 +68,11 @@ public struct ReviewScreenState: Sendable {
     public static let window = 200
 
     public var sort: ReviewSort = .lowestConfidence
+    /// Only the LLM labels not judged yet (`f` toggles).
+    public var unreviewedOnly = false
+    /// The item selected when a reload was asked for: it stays selected where it lands, so
+    /// rows arriving from the LLM do not move the expert's place.
+    public var anchor: Int64?
     public var rows: [ReviewItem] = []
     /// Index in the whole list of `rows[0]`.
     public var offset = 0

@@ -64,13 +64,18 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         state.status = StatusLine(note.isEmpty ? "note cleared" : "note saved for item \(id)")
         return []
     case .reviewLoaded(let page):
-        guard page.sort == state.review.sort else { return [] }
+        guard page.sort == state.review.sort, page.unreviewedOnly == state.review.unreviewedOnly else { return [] }
         state.review.rows = page.items
         state.review.offset = page.offset
         state.review.total = page.total
         state.review.loading = false
         state.review.loaded = true
-        state.review.selected = min(state.review.selected, max(0, page.total - 1))
+        if let anchor = state.review.anchor, let i = page.items.firstIndex(where: { $0.itemID == anchor }) {
+            state.review.selected = page.offset + i
+        } else {
+            state.review.selected = min(state.review.selected, max(0, page.total - 1))
+        }
+        state.review.anchor = nil
         return []
     case .reviewUpdated(let item):
         state.review.pending.remove(item.itemID)
@@ -160,8 +165,9 @@ private func reduceEvent(_ state: inout AppState, _ event: BackendEvent) -> [Eff
 
 private func reloadReview(_ state: inout AppState) -> Effect {
     state.review.loading = true
+    state.review.anchor = state.review.selectedItem?.itemID
     let offset = max(0, state.review.selected - ReviewScreenState.window / 2)
-    return .loadReview(sort: state.review.sort, offset: offset, limit: ReviewScreenState.window)
+    return .loadReview(sort: state.review.sort, unreviewedOnly: state.review.unreviewedOnly, offset: offset, limit: ReviewScreenState.window)
 }
 
 private func reduceKey(_ state: inout AppState, _ key: Key) -> [Effect] {
@@ -280,6 +286,15 @@ private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
         state.overlay = .bulkThreshold(text: formatFixed(state.review.threshold, 2))
         state.review.bulkPreview = nil
         return [.previewBulkAccept(minConfidence: state.review.threshold)]
+    case .filterUnreviewed:
+        state.review.unreviewedOnly.toggle()
+        state.review.selected = 0
+        state.review.scroll = 0
+        state.review.rows = []
+        state.status = StatusLine(state.review.unreviewedOnly ? "showing only LLM labels not reviewed yet; F shows all" : "showing every LLM label")
+        let effect = reloadReview(&state)
+        state.review.anchor = nil
+        return [effect]
     case .cycleSort:
         state.review.sort = state.review.sort.next
         state.review.selected = 0

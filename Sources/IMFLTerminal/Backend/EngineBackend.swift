@@ -128,13 +128,13 @@ public actor EngineBackend: LabelingBackend {
 
     // MARK: - Review screen
 
-    public func reviewPage(sort: ReviewSort, offset: Int, limit: Int) async throws -> ReviewPage {
-        let rows = await engine.reviewRows(order: sort)
+    public func reviewPage(sort: ReviewSort, unreviewedOnly: Bool, offset: Int, limit: Int) async throws -> ReviewPage {
+        let rows = await engine.reviewRows(order: sort, unreviewedOnly: unreviewedOnly)
         let start = min(max(0, offset), rows.count)
         let window = rows[start ..< min(rows.count, start + max(0, limit))]
         var items = [ReviewItem]()
         for row in window { items.append(await reviewItem(row)) }
-        return ReviewPage(sort: sort, offset: start, items: items, total: rows.count)
+        return ReviewPage(sort: sort, offset: start, items: items, total: rows.count, unreviewedOnly: unreviewedOnly)
     }
 
     public func accept(itemID: Int64) async throws -> ReviewItem {

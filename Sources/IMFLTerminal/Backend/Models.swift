@@ -253,8 +253,11 @@ public struct ReviewPage: Sendable, Equatable {
     public var items: [ReviewItem]
     /// LLM labels in the whole list.
     public var total: Int
+    /// The list holds only labels the expert has not judged yet.
+    public var unreviewedOnly: Bool
 
-    public init(sort: ReviewSort, offset: Int, items: [ReviewItem], total: Int) {
+    public init(sort: ReviewSort, offset: Int, items: [ReviewItem], total: Int, unreviewedOnly: Bool = false) {
+        self.unreviewedOnly = unreviewedOnly
         self.sort = sort
         self.offset = offset
         self.items = items

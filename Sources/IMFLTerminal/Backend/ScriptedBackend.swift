@@ -93,8 +93,8 @@ public actor ScriptedBackend: LabelingBackend {
         try save()
     }
 
-    public func reviewPage(sort: ReviewSort, offset: Int, limit: Int) async throws -> ReviewPage {
-        session.reviewPage(sort: sort, offset: offset, limit: limit)
+    public func reviewPage(sort: ReviewSort, unreviewedOnly: Bool, offset: Int, limit: Int) async throws -> ReviewPage {
+        session.reviewPage(sort: sort, unreviewedOnly: unreviewedOnly, offset: offset, limit: limit)
     }
 
     public func accept(itemID: Int64) async throws -> ReviewItem {

@@ -303,8 +303,8 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
                           datasetID: datasetID(of: l.itemID), llmVisibleCharacters: prompt.itemVisibleCharacters(body))
     }
 
-    public func reviewPage(sort: ReviewSort, offset: Int, limit: Int) -> ReviewPage {
-        let items = llmLabels.map(reviewItem)
+    public func reviewPage(sort: ReviewSort, unreviewedOnly: Bool = false, offset: Int, limit: Int) -> ReviewPage {
+        let items = llmLabels.filter { !unreviewedOnly || $0.status == .unreviewed }.map(reviewItem)
         let sorted: [ReviewItem]
         switch sort {
         case .lowestConfidence:
@@ -320,7 +320,7 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
         }
         let start = min(max(0, offset), sorted.count)
         let end = min(sorted.count, start + max(0, limit))
-        return ReviewPage(sort: sort, offset: start, items: Array(sorted[start..<end]), total: sorted.count)
+        return ReviewPage(sort: sort, offset: start, items: Array(sorted[start..<end]), total: sorted.count, unreviewedOnly: unreviewedOnly)
     }
 
     private func llmIndex(_ id: Int64) throws -> Int {
@@ -421,7 +421,8 @@ extension ScriptedSession {
             case .setNote(let id, let note):
                 setNote(itemID: id, note: note)
                 return .noteSaved(itemID: id, note: note)
-            case .loadReview(let sort, let offset, let limit): return .reviewLoaded(reviewPage(sort: sort, offset: offset, limit: limit))
+            case .loadReview(let sort, let unreviewedOnly, let offset, let limit):
+                return .reviewLoaded(reviewPage(sort: sort, unreviewedOnly: unreviewedOnly, offset: offset, limit: limit))
             case .accept(let id): return .reviewUpdated(try accept(itemID: id))
             case .override(let id, let label): return .reviewUpdated(try override(itemID: id, label: label))
             case .bulkAccept(let t): return .bulkAccepted(bulkAccept(minConfidence: t))

@@ -24,6 +24,7 @@ public enum Action: String, CaseIterable, Sendable, Hashable {
     case accept
     case bulkAccept = "bulk-accept"
     case cycleSort = "cycle-sort"
+    case filterUnreviewed = "filter-unreviewed"
     case refresh
     case retryLLM = "retry-llm"
     case showLLMError = "llm-error"

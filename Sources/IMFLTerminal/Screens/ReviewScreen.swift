@@ -28,6 +28,7 @@ public enum ReviewScreen {
         let r = state.review
         let reviewed = r.rows.filter { $0.status != .unreviewed }.count
         var x = buffer.put("LLM labels: \(r.total)", x: l.summary.x, y: l.summary.y, style: Style(.title, .bold))
+        if r.unreviewedOnly { x = buffer.put(" not reviewed", x: x, y: l.summary.y, style: Style(.accent), maxX: l.summary.right) }
         x = buffer.put(" · sorted by \(r.sort.title)", x: x, y: l.summary.y, style: .text, maxX: l.summary.right)
         x = buffer.put(" · \(reviewed) of \(r.rows.count) shown reviewed", x: x, y: l.summary.y, style: .dim, maxX: l.summary.right)
         if !r.rows.isEmpty, r.rows.allSatisfy({ $0.llmConfidence == nil }) {
