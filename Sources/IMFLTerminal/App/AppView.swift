@@ -120,5 +120,5 @@ func bulkAcceptHint(_ preview: BulkAcceptResult?) -> String {
     guard let p = preview else { return "Enter accepts · Esc cancels" }
     var line = "Enter accepts \(p.accepted) of \(p.unreviewed) unreviewed"
     if p.withoutConfidence > 0 { line += " (\(p.withoutConfidence) have no confidence)" }
-    return line + " · u undoes · Esc cancels"
+    return line + " · Esc cancels (u undoes it afterwards)"
 }
