@@ -203,6 +203,8 @@ SUBCOMMANDS:
                           source, round, confidence and review state.
   plan                    Print a session's label schedule: expert and LLM
                           batches per round.
+  extend                  Add labels to a session as new rounds after the
+                          planned ones, leaving the past rounds as they were.
   label                   Label a session in the terminal UI while the engine
                           runs the IMFL rounds.
   bench                   Measure imfl's speed: embedding, the engine's round,

@@ -27,7 +27,7 @@ struct ModelExportTests {
         // And imfl status gives its F1 with the 95 % interval over the 100 test items
         let status = try IMFLBinary.run(["status", session])
         #expect(status.stdout.contains("items     323 pool; F1 on the labeled test file (100 items)"), "\(status.stdout)")
-        #expect(status.stdout.range(of: #"macro-F1  \d+\.\d\d 95% \[\d+\.\d, \d+\.\d\] on 100 items \(latest round\)"#, options: .regularExpression) != nil,
+        #expect(status.stdout.range(of: #"macro-F1  \d+\.\d 95% \[\d+\.\d, \d+\.\d\] on 100 items \(latest round\)"#, options: .regularExpression) != nil,
                 "\(status.stdout)")
 
         // When its model is exported

@@ -102,7 +102,8 @@ import Testing
         let status = try SessionStatus.compute(session)
         #expect(status.bySource == [.human: 1, .llm: 1, .override: 1])
         #expect(status.byLabel["neutral"] == [.llm: 1])
-        #expect(status.humanUsed == 2)
+        // First-hand expert labels count against the expert budget; the override is counted apart
+        #expect(status.humanUsed == 1)
         #expect(status.humanBudget == 200)
         #expect(status.llmUsed == 2)
     }
