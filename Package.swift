@@ -64,11 +64,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Fakes shared by the test targets; no product and no executable depends on it.
+        .target(name: "IMFLTestSupport", dependencies: ["IMFLCore", "IMFLNumerics"]),
         .testTarget(name: "IMFLNumericsTests", dependencies: ["IMFLNumerics"]),
         .testTarget(
             name: "IMFLCoreTests",
             dependencies: [
                 "IMFLCore",
+                "IMFLTestSupport",
                 "CKernels",
                 "IMFLNumerics",
                 .product(name: "NIOCore", package: "swift-nio"),

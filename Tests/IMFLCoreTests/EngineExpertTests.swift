@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import IMFLCore
+import IMFLTestSupport
 
 /// The engine's API for the expert: undo per screen and across rounds, accept and override as
 /// judgements, bulk accept as one step, skip, notes, and Review showing what each prompt carried.

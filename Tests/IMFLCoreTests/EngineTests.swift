@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import IMFLNumerics
 @testable import IMFLCore
+import IMFLTestSupport
 
 /// Vectors for texts "item N": a unit vector near the centre of class N mod 3, so a classifier
 /// can learn the labels.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import IMFLNumerics
 @testable import IMFLCore
+import IMFLTestSupport
 
 @Suite("Evaluation sample (sessions without a test file)")
 struct EvaluationSampleTests {

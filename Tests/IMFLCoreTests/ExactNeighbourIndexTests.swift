@@ -8,15 +8,15 @@ struct ExactNeighbourIndexTests {
     func vectors(_ rows: Int, _ cols: Int, seed: UInt64) -> Matrix { .randomUnitRows(rows, cols, seed: seed) }
 
     /// Top-k by sorting every allowed score: the plain definition to check against.
-    func bruteForce(_ items: Matrix, _ query: [Float], k: Int, allowed: (Int) -> Bool) -> [Neighbour] {
+    func bruteForce(_ items: Matrix, _ query: [Float], k: Int, allowed: (Int) -> Bool) -> [IndexHit] {
         (0..<items.rows).filter(allowed).map { r in
-            Neighbour(row: r, score: zip(items.row(r), query).reduce(Float(0)) { $0 + $1.0 * $1.1 })
+            IndexHit(row: r, score: zip(items.row(r), query).reduce(Float(0)) { $0 + $1.0 * $1.1 })
         }
         .sorted { $0.score != $1.score ? $0.score > $1.score : $0.row < $1.row }
         .prefix(k).map { $0 }
     }
 
-    func expectSame(_ got: [Neighbour], _ expected: [Neighbour], _ context: String) {
+    func expectSame(_ got: [IndexHit], _ expected: [IndexHit], _ context: String) {
         #expect(got.map(\.row) == expected.map(\.row), "\(context)")
         for (g, e) in zip(got, expected) { #expect(abs(g.score - e.score) < 1e-5, "\(context)") }
     }

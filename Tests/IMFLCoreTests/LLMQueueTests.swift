@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import IMFLNumerics
 @testable import IMFLCore
+import IMFLTestSupport
 
 /// An LLM stand-in whose calls can be held: each call waits until the gate is open (or until
 /// `barrier` calls are in flight, which opens it), then answers with the gold label, or fails

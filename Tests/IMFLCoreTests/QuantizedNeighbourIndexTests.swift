@@ -15,7 +15,7 @@ struct QuantizedNeighbourIndexTests {
     }
 
     /// Same rows in the same order with bit-identical scores.
-    func expectIdentical(_ got: [Neighbour], _ expected: [Neighbour], _ context: String) {
+    func expectIdentical(_ got: [IndexHit], _ expected: [IndexHit], _ context: String) {
         #expect(got == expected, "\(context)")
     }
 

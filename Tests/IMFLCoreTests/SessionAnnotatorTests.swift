@@ -44,11 +44,10 @@ import Testing
             $0.task.description = "the sentiment of a sentence"
             $0.task.guidelines = "guidelines.md"
             $0.retrieval.k = 3
-            $0.retrieval.labelDiverse = true
         }.annotatorSettings
         #expect(settings.task == "Classify the sentiment of a sentence.")
         #expect(settings.guidelinesFile == "guidelines.md")
-        #expect(settings.k == 3 && settings.labelDiverse && !settings.zeroShot)
-        #expect(config { $0.retrieval.mode = "none" }.annotatorSettings.zeroShot)
+        #expect(settings.k == 3 && !settings.zeroShot)
+        #expect(config { $0.retrieval.mode = .none }.annotatorSettings.zeroShot)
     }
 }

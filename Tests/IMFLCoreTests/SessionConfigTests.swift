@@ -15,6 +15,9 @@ import Testing
     @Test func theRenderedFileParsesBackToTheSameSettings() throws {
         var config = SessionConfig(task: .init(name: "fpb \"x\"", description: "news\tsentiment", labels: ["a", "b\\c"]))
         config.budget.total = 300
+        config.budget.schedule = .single
+        config.retrieval.mode = .random
+        config.retrieval.labelDiverse = true
         config.llm.baseURL = "https://api.example.com/v1"
         config.llm.constraint = .jsonSchema
         config.llm.apiKeyEnv = "OPENAI_API_KEY"
@@ -47,7 +50,8 @@ import Testing
         ("[task]\nlabels = [\"a\"]\n", "task.labels: at least 2 labels are needed, found 1"),
         ("[task]\nlabels = [\"a\", \"a\"]\n", "task.labels: a label is listed twice"),
         ("[task]\nlabels = [\"a\", \"b\"]\n[budget]\nhuman_share = 1.5\n", "budget.human_share (--human-share) must be a number from 0 to 1, got 1.5"),
-        ("[task]\nlabels = [\"a\", \"b\"]\n[budget]\nschedule = \"fast\"\n", "budget.schedule must be decay, equal or single, got \"fast\""),
+        ("[task]\nlabels = [\"a\", \"b\"]\n[budget]\nschedule = \"fast\"\n", "budget.schedule: must be decay, equal or single, got \"fast\""),
+        ("[task]\nlabels = [\"a\", \"b\"]\n[retrieval]\nmode = \"nearest\"\n", "retrieval.mode: must be similar, random or none, got \"nearest\""),
         ("[task]\nlabels = [\"a\", \"b\"]\n[llm]\nbase_url = \"nowhere\"\n", "llm.base_url must be an http(s) URL, got \"nowhere\""),
         ("[task]\nlabels = [\"a\", \"b\"]\n[llm]\nk = 3\n", "unknown key llm.k"),
         ("[budget]\ntotal = 3\n", "missing key task"),

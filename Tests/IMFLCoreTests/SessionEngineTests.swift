@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import IMFLCore
+import IMFLTestSupport
 
 /// The round engine on the real session database: a session file reopened mid-round (a new
 /// process) continues exactly as an uninterrupted in-memory run.

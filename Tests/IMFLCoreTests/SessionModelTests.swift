@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import IMFLNumerics
 @testable import IMFLCore
+import IMFLTestSupport
 
 @Suite("The classifier a session takes home")
 struct SessionModelTests {

@@ -82,10 +82,10 @@ struct SimulationTests {
         let config = arm.sessionConfig(name: "x-seed-2", labels: Self.labels, description: "d", seed: 2, llm: LLMSettings())
         try config.validate(path: "test")
         #expect(config.budget.total == 300 && config.budget.humanShare == 0.1 && config.budget.rounds == 4)
-        #expect(config.budget.schedule == "equal" && config.query.strategy == "margin" && config.query.seed == 2)
-        #expect(config.retrieval.mode == "random" && config.retrieval.k == 3 && config.llm.enabled)
+        #expect(config.budget.schedule == .equal && config.query.strategy == "margin" && config.query.seed == 2)
+        #expect(config.retrieval.mode == .random && config.retrieval.k == 3 && config.llm.enabled)
         #expect(try SessionConfig.parse(config.renderTOML(), path: "session.toml") == config)
-        #expect(config.neighbourSearch() is RandomExamples)
+        #expect(config.exampleRetrieval.index(over: Matrix(rows: 1, cols: 2, values: [1, 0])) is RandomSampleIndex)
     }
 
     @Test func theOracleIsRightExceptForItsNoise() {
@@ -97,20 +97,6 @@ struct SimulationTests {
         #expect(abs(Double(wrong) / 5000 - 0.2) < 0.03)
         #expect(Set(answers.filter { $0 != "b" }) == ["a", "c"])
         #expect((1 ... 5000).map { noisy.label(itemID: Int64($0), gold: "b") } == answers)  // same answers on resume
-    }
-
-    @Test func randomRetrievalDrawsDistinctCandidatesRepeatably() {
-        var random = SeededGenerator(seed: 3)
-        let candidates = Matrix(stacking: (0 ..< 50).map { _ in (0 ..< 8).map { _ in Float(random.gaussian()) } })
-        let query = Matrix(stacking: [(0 ..< 8).map { Float($0) }])
-        let search = RandomExamples(seed: 1)
-        let first = search.nearest(query, in: candidates, k: 5)[0]
-        #expect(first.count == 5 && Set(first.map(\.index)).count == 5)
-        #expect(first.map(\.index) == search.nearest(query, in: candidates, k: 5)[0].map(\.index))
-        #expect(zip(first, first.dropFirst()).allSatisfy { $0.similarity >= $1.similarity })
-        let nearest = CosineTopK().nearest(query, in: candidates, k: 5)[0].map(\.index)
-        #expect(first.map(\.index) != nearest)
-        #expect(RandomExamples(seed: 2).nearest(query, in: candidates, k: 5)[0].map(\.index) != first.map(\.index))
     }
 
     @Test func aRunWritesEveryRoundAndBeatsTheMajorityClass() async throws {

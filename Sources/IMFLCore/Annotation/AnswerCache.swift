@@ -118,27 +118,3 @@ public struct LLMCallTotals: Sendable, Hashable {
         latencySeconds += record.latencySeconds
     }
 }
-
-/// An ``AnswerCache`` in memory.
-public actor InMemoryAnswerCache: AnswerCache {
-    private var answers: [String: CachedAnswer] = [:]
-
-    public init() {}
-
-    public func cachedAnswer(forKey key: String) -> CachedAnswer? { answers[key] }
-
-    public func storeAnswer(_ answer: CachedAnswer, forKey key: String) { answers[key] = answer }
-
-    public var count: Int { answers.count }
-}
-
-/// An ``LLMCallLog`` in memory.
-public actor InMemoryCallLog: LLMCallLog {
-    public private(set) var records: [LLMCallRecord] = []
-
-    public init() {}
-
-    public func record(_ record: LLMCallRecord) { records.append(record) }
-
-    public var totals: LLMCallTotals { LLMCallTotals(records) }
-}

@@ -59,9 +59,6 @@ public struct LLMAnnotator: Annotator {
         self.log = log
     }
 
-    /// The status of the underlying client (ok, retrying, paused).
-    public func statusUpdates() -> AsyncStream<AnnotatorStatus> { client.statusUpdates() }
-
     /// The exact request sent for `request` (also what the answer cache is keyed by).
     public func chatRequest(for request: AnnotationRequest) -> ChatRequest {
         var trimmed = request

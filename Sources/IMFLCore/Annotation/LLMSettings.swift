@@ -8,11 +8,6 @@ import Foundation
 ///     model = "gpt-4o-mini"
 ///     api_key_env = "OPENAI_API_KEY"           # the variable's NAME; the key is never stored
 ///     constraint = "json_schema"               # grammar | json_schema | none
-///     k = 5                                    # retrieved examples per prompt
-///     label_diverse = false                    # ⌈k/labels⌉ examples per label
-///     zero_shot = false
-///     task = "Classify the sentiment of a sentence from financial news."
-///     guidelines_file = "guidelines.md"
 ///     max_item_tokens = 256                   # default: 1024 local, 256 for a URL
 ///     timeout_seconds = 120
 ///     max_concurrency = 2
@@ -28,7 +23,6 @@ public struct LLMSettings: Sendable, Hashable, Codable {
     public var apiKeyEnv: String?
     public var constraint: LabelConstraintMode
     public var k: Int
-    public var labelDiverse: Bool
     public var zeroShot: Bool
     public var task: String
     public var guidelinesFile: String?
@@ -51,7 +45,7 @@ public struct LLMSettings: Sendable, Hashable, Codable {
 
     public init(
         baseURL: String? = nil, model: String = "local", apiKeyEnv: String? = nil,
-        constraint: LabelConstraintMode = .grammar, k: Int = 5, labelDiverse: Bool = false, zeroShot: Bool = false,
+        constraint: LabelConstraintMode = .grammar, k: Int = 5, zeroShot: Bool = false,
         task: String = "Label the text.", guidelinesFile: String? = nil, maxItemTokens: Int? = nil,
         maxExampleTokens: Int = 96, temperature: Double = 0, topLogprobs: Int = 10, timeoutSeconds: Double = 120,
         connectTimeoutSeconds: Double = 5, maxConcurrency: Int = 2, maxAttempts: Int = 4,
@@ -63,7 +57,6 @@ public struct LLMSettings: Sendable, Hashable, Codable {
         self.apiKeyEnv = apiKeyEnv
         self.constraint = constraint
         self.k = k
-        self.labelDiverse = labelDiverse
         self.zeroShot = zeroShot
         self.task = task
         self.guidelinesFile = guidelinesFile
@@ -84,7 +77,7 @@ public struct LLMSettings: Sendable, Hashable, Codable {
     }
 
     /// The keys of session.toml's `[llm]` table. The task, guidelines and retrieved examples
-    /// (`task`, `guidelinesFile`, `k`, `labelDiverse`, `zeroShot`) are not among them: a session
+    /// (`task`, `guidelinesFile`, `k`, `zeroShot`) are not among them: a session
     /// sets them from its `[task]` and `[retrieval]` tables, so each setting has one home.
     enum CodingKeys: String, CodingKey {
         case enabled, baseURL = "base_url", model, apiKeyEnv = "api_key_env", constraint
@@ -106,7 +99,6 @@ public struct LLMSettings: Sendable, Hashable, Codable {
         constraint = try c.decodeIfPresent(LabelConstraintMode.self, forKey: .constraint) ?? d.constraint
         enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
         k = d.k
-        labelDiverse = d.labelDiverse
         zeroShot = d.zeroShot
         task = d.task
         guidelinesFile = nil

@@ -61,7 +61,8 @@ public struct ChatClientPolicy: Sendable, Hashable {
 /// A client for the OpenAI-compatible chat completions API (OpenAI, vLLM, llama.cpp's server,
 /// Ollama): bounded concurrency, retries with backoff and jitter on connection errors, 429
 /// (honouring Retry-After) and 5xx, and a circuit breaker that pauses calls after repeated
-/// failures. Status changes are published on ``statusUpdates()``.
+/// failures. A failure reaches the caller as the ``LLMError`` it throws (the engine pauses
+/// its LLM queue on those), and every call is logged with its attempts.
 ///
 /// Cancelling the calling task cancels the request in flight and any backoff wait.
 /// Call ``shutdown()`` when done.
@@ -75,7 +76,6 @@ public final class OpenAIChatClient: Sendable {
     private let http: HTTPClient
     private let limiter: ConcurrencyLimiter
     private let breaker: CircuitBreaker
-    private let broadcaster = StatusBroadcaster()
     private let environment: @Sendable (String) -> String?
 
     /// - Parameter environment: looks up environment variables (the real environment by
@@ -97,12 +97,6 @@ public final class OpenAIChatClient: Sendable {
         self.limiter = ConcurrencyLimiter(limit: policy.maxConcurrentRequests)
         self.breaker = CircuitBreaker(policy: policy.breaker)
     }
-
-    /// Status changes (ok, retrying, paused) from now on, starting with the current status.
-    public func statusUpdates() -> AsyncStream<AnnotatorStatus> { broadcaster.stream() }
-
-    /// The current status.
-    public var status: AnnotatorStatus { broadcaster.status }
 
     /// Sends `request`, retrying transient failures.
     /// - Throws: ``LLMError`` after the last attempt, at once for non-retryable failures, or
@@ -159,7 +153,6 @@ public final class OpenAIChatClient: Sendable {
 
     /// Closes connections. The client cannot be used afterwards.
     public func shutdown() async throws {
-        broadcaster.finish()
         try await http.shutdown()
     }
 
@@ -190,20 +183,16 @@ public final class OpenAIChatClient: Sendable {
                 var completion = try await attemptOnce(url: url, apiKey: apiKey, body: body)
                 completion.attempts = attempt
                 await breaker.recordSuccess()
-                broadcaster.publish(.ok)
                 return completion
             } catch let error as LLMError where error.isRetryable {
                 let reason = error.description
                 if let until = await breaker.recordFailure(reason: reason) {
-                    broadcaster.publish(.paused(reason: reason, until: until))
                     throw LLMError.paused(reason: reason, until: until)
                 }
                 guard attempt < maxAttempts else { throw error }
                 let delay = policy.retry.delay(
                     afterAttempt: attempt, retryAfter: error.retryAfter, random: Double.random(in: 0..<1))
                 attempt += 1
-                broadcaster.publish(
-                    .retrying(attempt: attempt, maxAttempts: maxAttempts, reason: reason, delay: delay))
                 try await Task.sleep(for: delay)
             }
         }

@@ -167,26 +167,4 @@ public enum ExampleSelection {
     public static func nearest(_ ranked: [FewShotExample], k: Int) -> [FewShotExample] {
         Array(ranked.prefix(max(0, k)).reversed())
     }
-
-    /// Label-diverse selection: up to ⌈k / labels⌉ neighbours per label, taken in rank order,
-    /// so that every label is shown when the pool has it; places left over (a label with too
-    /// few neighbours) go to the next-ranked neighbours of any label. Ordered least similar
-    /// first. Labels are compared case-insensitively.
-    public static func labelDiverse(_ ranked: [FewShotExample], labels: [String], k: Int) -> [FewShotExample] {
-        guard k > 0, !labels.isEmpty else { return [] }
-        let perLabel = (k + labels.count - 1) / labels.count
-        var taken = Set<Int>()
-        var counts: [String: Int] = [:]
-        for (index, example) in ranked.enumerated() where taken.count < k {
-            let key = example.label.lowercased()
-            if counts[key, default: 0] < perLabel {
-                counts[key, default: 0] += 1
-                taken.insert(index)
-            }
-        }
-        for index in ranked.indices where taken.count < k && !taken.contains(index) {
-            taken.insert(index)
-        }
-        return taken.sorted().map { ranked[$0] }.reversed()
-    }
 }

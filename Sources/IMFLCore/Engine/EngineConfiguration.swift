@@ -35,8 +35,8 @@ public struct EngineConfiguration: Sendable {
     public var strategy: any QueryStrategy
     /// Builds an untrained classifier for (classes, dimension).
     public var makeClassifier: @Sendable (_ classes: Int, _ dimension: Int) -> any Classifier
-    /// Retrieved expert-labeled examples per LLM prompt.
-    public var fewShot: Int
+    /// How an LLM prompt's examples (and the neighbours the expert sees) are retrieved.
+    public var retrieval: ExampleRetrieval
     public var llmStart: LLMStart
     public var pipeline: Pipeline
     /// LLM calls in flight at most (the endpoint's concurrency).
@@ -55,7 +55,7 @@ public struct EngineConfiguration: Sendable {
 
     public init(
         labels: [String], schedule: Schedule, strategy: any QueryStrategy = EEQStrategy(),
-        learner: SoftmaxRegression.Configuration = .init(), fewShot: Int = 5,
+        learner: SoftmaxRegression.Configuration = .init(), retrieval: ExampleRetrieval = .init(),
         llmStart: LLMStart = .afterExpert, pipeline: Pipeline = .overlapped, llmConcurrency: Int = 1,
         maxConsecutiveLLMFailures: Int = 3, retryDelay: Duration = .milliseconds(500),
         llmPause: Duration = .seconds(20), embeddingBatch: Int = 64, seed: UInt64 = 0
@@ -64,7 +64,7 @@ public struct EngineConfiguration: Sendable {
         self.schedule = schedule
         self.strategy = strategy
         self.makeClassifier = { SoftmaxRegression(classes: $0, dimension: $1, configuration: learner) }
-        self.fewShot = fewShot
+        self.retrieval = retrieval
         self.llmStart = llmStart
         self.pipeline = pipeline
         self.llmConcurrency = max(1, llmConcurrency)
@@ -74,4 +74,7 @@ public struct EngineConfiguration: Sendable {
         self.embeddingBatch = embeddingBatch
         self.seed = seed
     }
+
+    /// Retrieved expert-labeled examples per LLM prompt: none when prompts are zero-shot.
+    public var fewShot: Int { retrieval.examplesPerPrompt }
 }

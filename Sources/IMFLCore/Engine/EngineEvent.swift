@@ -48,7 +48,7 @@ public struct ExpertTask: Sendable, Equatable {
     public var rank: Int
     /// The most similar expert-labeled items, most similar first: what an LLM prompt for this
     /// item would retrieve.
-    public var neighbours: [LabeledNeighbour]
+    public var neighbours: [LabeledExample]
     /// Why the expert is asked: to teach the classifier, or to measure it.
     public var purpose: Purpose
     /// The expert's note on the item, if any.
@@ -65,7 +65,7 @@ public struct ExpertTask: Sendable, Equatable {
         case evaluation
     }
 
-    public init(itemID: Int64, text: String, round: Int, rank: Int, neighbours: [LabeledNeighbour], purpose: Purpose = .query,
+    public init(itemID: Int64, text: String, round: Int, rank: Int, neighbours: [LabeledExample], purpose: Purpose = .query,
                 note: String? = nil, key: String? = nil) {
         self.note = note
         self.key = key
@@ -78,13 +78,25 @@ public struct ExpertTask: Sendable, Equatable {
     }
 }
 
-/// A labeled item similar to the one at hand.
-public struct LabeledNeighbour: Sendable, Equatable {
+/// An expert-labeled item retrieved as a few-shot example for another item: what an LLM
+/// prompt carries, and what the UI shows beside the item (Label) or beside an LLM label as
+/// what its prompt carried (Review).
+public struct LabeledExample: Sendable, Equatable, Codable {
     public var itemID: Int64
     public var text: String
+    /// The example's label, and its source, as the prompt carried them.
     public var label: String
     public var source: LabelSource
-    public var similarity: Float
+    /// Cosine similarity to the item, in [-1, 1].
+    public var similarity: Double
+
+    public init(itemID: Int64, text: String, label: String, source: LabelSource, similarity: Double) {
+        self.itemID = itemID
+        self.text = text
+        self.label = label
+        self.source = source
+        self.similarity = similarity
+    }
 }
 
 /// A request the engine refuses; the message says why.

@@ -91,8 +91,9 @@ public struct RoundMetrics: Sendable, Equatable, Hashable, Codable {
 }
 
 /// Everything the round engine reads and writes. The session database implements it; tests
-/// use `InMemoryEngineStore`. Every write must be durable when the call returns (a label is
-/// committed before the next item is shown), and each method is one transaction.
+/// also use `InMemoryEngineStore` (IMFLTestSupport). Every write must be durable when the call
+/// returns (a label is committed before the next item is shown), and each method is one
+/// transaction.
 public protocol EngineStore: Sendable {
     /// The items of one split, ordered by id.
     func items(in split: Split) throws -> [EngineItem]

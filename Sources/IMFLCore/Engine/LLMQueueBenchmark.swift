@@ -3,7 +3,7 @@ import IMFLNumerics
 
 /// How fast the engine's LLM queue labels a round against an endpoint with a fixed latency,
 /// serially and with concurrency: the whole path of `imfl label` and `imfl simulate` (engine,
-/// annotator, HTTP client, one committed label per answer), with a local
+/// annotator, HTTP client, one committed label per answer in the session database), with a local
 /// `LatencyChatServer` standing in for a remote API. `imfl bench llm --fake-latency` prints it.
 public enum LLMQueueBenchmark {
     public struct Measurement: Sendable {
@@ -15,7 +15,7 @@ public enum LLMQueueBenchmark {
     }
 
     /// Labels `items` LLM items in one round (no expert items) with each concurrency in turn,
-    /// each on a fresh in-memory session, against one fake endpoint per measurement.
+    /// each on a fresh session database in memory, against one fake endpoint per measurement.
     public static func run(items: Int, latency: Duration, concurrencies: [Int]) async throws -> [Measurement] {
         let labels = ["negative", "neutral", "positive"]
         var results: [Measurement] = []
@@ -27,10 +27,17 @@ public enum LLMQueueBenchmark {
             let annotator = LLMAnnotator(
                 client: client, prompt: PromptBuilder(task: "Classify the sentiment.", labels: labels),
                 options: .init(k: 5, constraint: .none, topLogprobs: 0))
-            let store = InMemoryEngineStore(items: (1 ... items + 60).map { n in
-                EngineItem(id: Int64(n), text: "sentence \(n) of the benchmark", gold: labels[n % 3],
-                           split: n <= items ? .pool : .test)
-            })
+            // The session database in memory: the same store and commits as a session's file,
+            // without the disk, whose speed is not what this measures.
+            let store = try AppDatabase.inMemory()
+            try store.importDataset(
+                labels: labels,
+                pool: (1 ... items).map { n in
+                    Item(key: "\(n)", text: "sentence \(n) of the benchmark", split: .pool, gold: labels[n % 3], position: n)
+                },
+                test: (1 ... 60).map { n in
+                    Item(key: "t\(n)", text: "test sentence \(n) of the benchmark", split: .test, gold: labels[n % 3], position: n)
+                })
             let configuration = EngineConfiguration(
                 labels: labels, schedule: try Schedule(budget: items, humanShare: 0, rounds: 1, kind: .single),
                 strategy: RandomStrategy(), llmConcurrency: concurrency, seed: 1)

@@ -237,11 +237,13 @@ extension RoundEngine {
     /// Whether LLM labeling is paused after repeated failures.
     public var isLLMPaused: Bool { llm.pauseEnds != nil || llm.probing }
 
-    /// The `k` expert-labeled pool items most similar to `itemID`, most similar first: the
+    /// The `k` expert-labeled pool items retrieved for `itemID`, most similar first: the
     /// few-shot examples an LLM prompt for the item gets, and what the UI shows beside it.
+    /// They come from an index over the expert-labeled items, as `configuration.retrieval`
+    /// says (most similar or random, label-diverse or not); ties go to the lower item id.
     /// - Parameter round: only expert labels given in rounds ≤ `round` (an LLM item of round r
     ///   is asked with the examples its round had, whatever later rounds added since).
-    public func neighbours(of itemID: Int64, k: Int, round: Int? = nil) -> [LabeledNeighbour] {
+    public func neighbours(of itemID: Int64, k: Int, round: Int? = nil) -> [LabeledExample] {
         guard let row = vectorRow[itemID], k > 0 else { return [] }
         let labeled = log.labeledItems.filter { id in
             guard id != itemID, items[id]?.split == .pool, let current = log.current(id),
@@ -249,12 +251,17 @@ extension RoundEngine {
             return round.map { (current.event.round ?? 0) <= $0 } ?? true
         }
         guard !labeled.isEmpty else { return [] }
-        let found = search.nearest(vectors.rows([row]), in: vectors.rows(labeled.map { vectorRow[$0]! }), k: k)[0]
-        return found.map { hit in
-            let id = labeled[hit.index]
+        let retrieval = configuration.retrieval
+        let index = retrieval.index(over: vectors.rows(labeled.map { vectorRow[$0]! }))
+        // The index holds rows of the engine's own vectors: the dimensions always fit.
+        let hits = try! retrieval.examples(
+            for: vectors.row(row), k: k, in: index, rowLabels: labeled.map { log.label($0)! },
+            labelSet: configuration.labels)
+        return hits.map { hit in
+            let id = labeled[hit.row]
             let current = log.current(id)!
-            return LabeledNeighbour(itemID: id, text: items[id]!.text, label: current.label,
-                                    source: current.source, similarity: hit.similarity)
+            return LabeledExample(itemID: id, text: items[id]!.text, label: current.label,
+                                  source: current.source, similarity: Double(hit.score))
         }
     }
 }

@@ -34,7 +34,7 @@ public struct ReviewRow: Sendable, Equatable {
     public var review: CurrentLabel.Review?
     /// The examples the LLM's prompt carried, with the labels they had then, most similar
     /// first; empty when the log does not record them (labels from before it did).
-    public var examples: [LabeledNeighbour]
+    public var examples: [LabeledExample]
     public var note: String?
 
     /// How sure the label is, for ordering: the LLM's confidence, else the classifier's
@@ -79,12 +79,12 @@ extension RoundEngine {
 
     /// The examples an LLM label's prompt carried, most similar first, with the label each had
     /// when the prompt was built.
-    func examples(seenBy llm: Annotation) -> [LabeledNeighbour] {
+    func examples(seenBy llm: Annotation) -> [LabeledExample] {
         guard let ids = llm.examples, let at = llm.id, let row = vectorRow[llm.itemID] else { return [] }
         return ids.reversed().compactMap { id in
             guard let item = items[id], let then = log.label(of: id, before: at), let r = vectorRow[id] else { return nil }
-            return LabeledNeighbour(itemID: id, text: item.text, label: then.label, source: then.source,
-                                    similarity: zip(vectors.row(row), vectors.row(r)).reduce(0) { $0 + $1.0 * $1.1 })
+            return LabeledExample(itemID: id, text: item.text, label: then.label, source: then.source,
+                                  similarity: Double(zip(vectors.row(row), vectors.row(r)).reduce(0) { $0 + $1.0 * $1.1 }))
         }
     }
 

@@ -31,7 +31,6 @@ public actor RoundEngine {
     private let embedder: any Embedder
     let annotator: any Annotator
     let configuration: EngineConfiguration
-    let search: any NeighbourSearch
     let classIndex: [String: Int]
 
     var items: [Int64: EngineItem] = [:]
@@ -63,13 +62,12 @@ public actor RoundEngine {
 
     public init(
         store: any EngineStore, embedder: any Embedder, annotator: any Annotator,
-        configuration: EngineConfiguration, search: any NeighbourSearch = CosineTopK()
+        configuration: EngineConfiguration
     ) {
         self.store = store
         self.embedder = embedder
         self.annotator = annotator
         self.configuration = configuration
-        self.search = search
         classIndex = Dictionary(configuration.labels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         (events, eventSink) = AsyncStream.makeStream(of: EngineEvent.self, bufferingPolicy: .bufferingNewest(4096))
         (wakeStream, wakeSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))

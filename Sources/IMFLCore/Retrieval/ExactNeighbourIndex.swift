@@ -22,7 +22,7 @@ public struct ExactNeighbourIndex: NeighbourIndex {
         self.workers = max(1, workers)
     }
 
-    public func search(_ queries: Matrix, k: Int, filter: RowFilter = .all, excluding: [Int?] = []) throws -> [[Neighbour]] {
+    public func search(_ queries: Matrix, k: Int, filter: RowFilter = .all, excluding: [Int?] = []) throws -> [[IndexHit]] {
         try validate(queries, filter: filter, excluding: excluding)
         let k = min(max(0, k), count)
         if queries.rows == 0 { return [] }
@@ -35,7 +35,7 @@ public struct ExactNeighbourIndex: NeighbourIndex {
             for (i, row) in allowed.enumerated() { position[row] = i }
             let mapped = excluding.map { $0.flatMap { position[$0] } }
             return try subset.search(queries, k: k, filter: .all, excluding: mapped).map { list in
-                list.map { Neighbour(row: allowed[$0.row], score: $0.score) }
+                list.map { IndexHit(row: allowed[$0.row], score: $0.score) }
             }
         }
 
@@ -54,7 +54,7 @@ public struct ExactNeighbourIndex: NeighbourIndex {
                 var best = BestK(k: k)
                 for n in merged[q] { best.offer(n.row, n.score) }
                 for n in partial.list(part)[q] { best.offer(n.row, n.score) }
-                merged[q] = best.neighbours
+                merged[q] = best.hits
             }
         }
         return merged
@@ -72,11 +72,11 @@ public struct ExactNeighbourIndex: NeighbourIndex {
     /// The best `k` of `rows` for every query, scoring blocks of queries with one product each.
     private func searchSlice(
         _ rows: Range<Int>, _ queries: Matrix, k: Int, filter: RowFilter, excluding: [Int?]
-    ) -> [[Neighbour]] {
+    ) -> [[IndexHit]] {
         let d = dimension, n = rows.count
         let block = max(1, min(queries.rows, (1 << 22) / max(1, n)))
         var scores = [Float](repeating: 0, count: block * n)
-        var result: [[Neighbour]] = []
+        var result: [[IndexHit]] = []
         result.reserveCapacity(queries.rows)
         var start = 0
         while start < queries.rows {
@@ -106,7 +106,7 @@ public struct ExactNeighbourIndex: NeighbourIndex {
                         if r != excluded && filter.allows(r) { best.offer(r, row[j]) }
                     }
                 }
-                result.append(best.neighbours)
+                result.append(best.hits)
             }
             start += m
         }
@@ -118,27 +118,27 @@ public struct ExactNeighbourIndex: NeighbourIndex {
 /// increasing row order within a slice, so a strict comparison keeps the lower row on ties.
 struct BestK {
     let k: Int
-    private(set) var neighbours: [Neighbour] = []
+    private(set) var hits: [IndexHit] = []
     /// Scores at or below this cannot enter (−∞ until `k` are held).
     private(set) var threshold: Float = -.infinity
 
     init(k: Int) {
         self.k = k
-        neighbours.reserveCapacity(k + 1)
+        hits.reserveCapacity(k + 1)
     }
 
     mutating func offer(_ row: Int, _ score: Float) {
-        if neighbours.count == k {
-            let last = neighbours[k - 1]
+        if hits.count == k {
+            let last = hits[k - 1]
             guard score > last.score || (score == last.score && row < last.row) else { return }
-            neighbours.removeLast()
+            hits.removeLast()
         }
-        var i = neighbours.count
-        while i > 0 && (neighbours[i - 1].score < score || (neighbours[i - 1].score == score && neighbours[i - 1].row > row)) {
+        var i = hits.count
+        while i > 0 && (hits[i - 1].score < score || (hits[i - 1].score == score && hits[i - 1].row > row)) {
             i -= 1
         }
-        neighbours.insert(Neighbour(row: row, score: score), at: i)
-        if neighbours.count == k { threshold = nextAfterDown(neighbours[k - 1].score) }
+        hits.insert(IndexHit(row: row, score: score), at: i)
+        if hits.count == k { threshold = nextAfterDown(hits[k - 1].score) }
     }
 
     /// Slightly below `x`, so that a later equal score with a lower row (from another slice)
@@ -149,7 +149,7 @@ struct BestK {
 /// Per-slice results written by concurrent workers, each to its own preallocated slot, so
 /// no two threads touch the same memory.
 private final class PartialResults: @unchecked Sendable {
-    private let slots: UnsafeMutableBufferPointer<[[Neighbour]]>
+    private let slots: UnsafeMutableBufferPointer<[[IndexHit]]>
     init(parts: Int) {
         slots = .allocate(capacity: parts)
         slots.initialize(repeating: [])
@@ -158,6 +158,6 @@ private final class PartialResults: @unchecked Sendable {
         slots.deinitialize()
         slots.deallocate()
     }
-    func store(_ part: Int, _ value: [[Neighbour]]) { slots[part] = value }
-    func list(_ part: Int) -> [[Neighbour]] { slots[part] }
+    func store(_ part: Int, _ value: [[IndexHit]]) { slots[part] = value }
+    func list(_ part: Int) -> [[IndexHit]] { slots[part] }
 }

@@ -1,7 +1,8 @@
 import IMFLNumerics
 
-/// One retrieved item: its row in the index and its cosine similarity to the query.
-public struct Neighbour: Sendable, Hashable {
+/// What an index search returns for one query: a row of the index and its cosine similarity
+/// to the query. It knows nothing of items or labels; the caller maps the row back.
+public struct IndexHit: Sendable, Hashable {
     public let row: Int
     public let score: Float
 
@@ -50,8 +51,9 @@ public enum RetrievalError: Error, Equatable, CustomStringConvertible {
 }
 
 /// Nearest neighbours by cosine similarity over unit vectors. The exact index serves pools up
-/// to a few hundred thousand items; an approximate index can take its place behind this
-/// protocol for million-item pools.
+/// to a few hundred thousand items and retrieves the few-shot examples of every LLM prompt;
+/// the int8 index answers the same, faster, for one query over a large pool; the random
+/// index is the random-retrieval ablation behind the same protocol.
 public protocol NeighbourIndex: Sendable {
     /// Number of indexed vectors (rows).
     var count: Int { get }
@@ -67,12 +69,12 @@ public protocol NeighbourIndex: Sendable {
     ///   - excluding: empty, or one entry per query: a row never returned for that query,
     ///     typically the query's own row.
     /// - Throws: `RetrievalError` when dimensions, mask length or exclusions do not fit.
-    func search(_ queries: Matrix, k: Int, filter: RowFilter, excluding: [Int?]) throws -> [[Neighbour]]
+    func search(_ queries: Matrix, k: Int, filter: RowFilter, excluding: [Int?]) throws -> [[IndexHit]]
 }
 
 extension NeighbourIndex {
     /// The `k` nearest allowed rows to one vector.
-    public func search(_ query: [Float], k: Int, filter: RowFilter = .all, excluding: Int? = nil) throws -> [Neighbour] {
+    public func search(_ query: [Float], k: Int, filter: RowFilter = .all, excluding: Int? = nil) throws -> [IndexHit] {
         try search(Matrix(rows: 1, cols: query.count, values: query), k: k, filter: filter, excluding: [excluding])[0]
     }
 }

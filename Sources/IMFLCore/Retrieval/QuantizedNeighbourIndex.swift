@@ -31,7 +31,7 @@ public struct QuantizedNeighbourIndex: NeighbourIndex {
         codes = Int8Rows(vectors)
     }
 
-    public func search(_ queries: Matrix, k: Int, filter: RowFilter = .all, excluding: [Int?] = []) throws -> [[Neighbour]] {
+    public func search(_ queries: Matrix, k: Int, filter: RowFilter = .all, excluding: [Int?] = []) throws -> [[IndexHit]] {
         try validate(queries, filter: filter, excluding: excluding)
         if queries.rows != 1 || count == 0 || k <= 0 { return try exact.search(queries, k: k, filter: filter, excluding: excluding) }
         // A filter that keeps few rows: the exact index scores only those.
@@ -42,7 +42,7 @@ public struct QuantizedNeighbourIndex: NeighbourIndex {
     }
 
     /// Candidates from the int8 scan, then exact scores for the candidates.
-    private func searchOne(_ query: [Float], k: Int, filter: RowFilter, excluding: Int?) -> [Neighbour] {
+    private func searchOne(_ query: [Float], k: Int, filter: RowFilter, excluding: Int?) -> [IndexHit] {
         let d = dimension
         var queryCodes = [Int8](repeating: 0, count: d)
         let (queryScale, _) = query.withUnsafeBufferPointer { q in
@@ -80,7 +80,7 @@ public struct QuantizedNeighbourIndex: NeighbourIndex {
                 }
             }
         }
-        return best.neighbours
+        return best.hits
     }
 
     /// The rows whose exact score could reach the top `k`: every allowed row whose upper
@@ -110,7 +110,7 @@ public struct QuantizedNeighbourIndex: NeighbourIndex {
                 for r in 0..<n where lower[r] > lowest.threshold { lowest.offer(r, lower[r]) }
             }
         }
-        let floor = lowest.neighbours.count == k ? lowest.neighbours[k - 1].score : -Float.infinity
+        let floor = lowest.hits.count == k ? lowest.hits[k - 1].score : -Float.infinity
         var result: [Int] = []
         upper.withUnsafeBufferPointer { upper in
             for r in 0..<n where upper[r] >= floor && upper[r] > -.infinity { result.append(r) }

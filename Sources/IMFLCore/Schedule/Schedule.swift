@@ -9,6 +9,17 @@ public enum ScheduleKind: String, Sendable, Codable, CaseIterable, Hashable {
     case single
 }
 
+extension ScheduleKind {
+    /// The name session.toml's `budget.schedule` and `imfl simulate --schedule` use: `decay`
+    /// for the geometric schedule (the raw value stays `geometric`, as results files store it).
+    public var sessionName: String { self == .geometric ? "decay" : rawValue }
+
+    public init?(sessionName: String) {
+        guard let kind = Self.allCases.first(where: { $0.sessionName == sessionName }) else { return nil }
+        self = kind
+    }
+}
+
 /// A problem with the numbers a schedule is built from (they come from `session.toml`).
 public struct ScheduleError: Error, Equatable, CustomStringConvertible {
     public var description: String

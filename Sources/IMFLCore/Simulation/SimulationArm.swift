@@ -16,6 +16,9 @@ public struct SimulationArm: Sendable, Hashable, Codable {
     public var retrieval: RetrievalMode
     /// Retrieved examples per LLM prompt.
     public var k: Int
+    /// ⌈k / labels⌉ examples per label among the most similar (session.toml's
+    /// `retrieval.label_diverse`). Results written before the option existed read back as false.
+    public var labelDiverse: Bool
     /// How rounds overlap. Results written before the option existed were sequential, and
     /// read back as such.
     public var pipeline: Pipeline
@@ -23,7 +26,7 @@ public struct SimulationArm: Sendable, Hashable, Codable {
     public init(
         name: String, budget: Int, humanShare: Double, rounds: Int = 5, schedule: ScheduleKind = .geometric,
         decay: Double = 0.5, strategy: QueryStrategyName = .eeq, retrieval: RetrievalMode = .similar, k: Int = 5,
-        pipeline: Pipeline = .overlapped
+        labelDiverse: Bool = false, pipeline: Pipeline = .overlapped
     ) {
         self.name = name
         self.budget = budget
@@ -34,6 +37,7 @@ public struct SimulationArm: Sendable, Hashable, Codable {
         self.strategy = strategy
         self.retrieval = retrieval
         self.k = k
+        self.labelDiverse = labelDiverse
         // With one fidelity nothing overlaps: such an arm runs the same either way, and is
         // named sequential so that its earlier results stay valid.
         self.pipeline = humanShare <= 0 || humanShare >= 1 ? .sequential : pipeline
@@ -50,6 +54,7 @@ public struct SimulationArm: Sendable, Hashable, Codable {
         strategy = try c.decode(QueryStrategyName.self, forKey: .strategy)
         retrieval = try c.decode(RetrievalMode.self, forKey: .retrieval)
         k = try c.decode(Int.self, forKey: .k)
+        labelDiverse = try c.decodeIfPresent(Bool.self, forKey: .labelDiverse) ?? false
         pipeline = try c.decodeIfPresent(Pipeline.self, forKey: .pipeline) ?? .sequential
     }
 
@@ -68,29 +73,16 @@ public struct SimulationArm: Sendable, Hashable, Codable {
         config.budget.total = budget
         config.budget.humanShare = humanShare
         config.budget.rounds = rounds
-        config.budget.schedule = switch schedule {
-        case .geometric: "decay"
-        case .equal: "equal"
-        case .single: "single"
-        }
+        config.budget.schedule = schedule
         config.budget.decay = decay
         config.budget.pipeline = pipeline
         config.query.strategy = strategy.rawValue
         config.query.seed = seed
         config.retrieval.k = k
-        config.retrieval.mode = retrieval.rawValue
+        config.retrieval.mode = retrieval
+        config.retrieval.labelDiverse = labelDiverse
         config.llm = llm
         config.llm.enabled = usesLLM
         return config
     }
-}
-
-/// Which expert labels an LLM prompt carries.
-public enum RetrievalMode: String, Sendable, Hashable, Codable, CaseIterable {
-    /// The k most similar expert-labeled items (IMFL's retrieval).
-    case similar
-    /// k expert-labeled items at random (the ablation).
-    case random
-    /// None: zero-shot prompts.
-    case none
 }

@@ -76,7 +76,9 @@ public struct SimulationReport: Sendable {
             """
         for s in summaries {
             let runs = max(1, s.seeds.count)
-            let retrieval = s.arm.usesLLM ? (s.arm.retrieval == .none ? "zero-shot" : "\(s.arm.retrieval.rawValue), k=\(s.arm.k)") : "–"
+            let retrieval = s.arm.usesLLM
+                ? (s.arm.retrieval == .none ? "zero-shot" : "\(s.arm.retrieval.rawValue), k=\(s.arm.k)\(s.arm.labelDiverse ? ", label-diverse" : "")")
+                : "–"
             var schedule = s.arm.schedule == .geometric ? "decay γ=\(s.arm.decay)" : s.arm.schedule.rawValue
             if s.arm.usesLLM, s.arm.humanShare > 0 { schedule += ", \(s.arm.pipeline.rawValue)" }
             let idle = s.expertIdleSeconds.map { Self.duration($0 / Double(runs)) } ?? "–"

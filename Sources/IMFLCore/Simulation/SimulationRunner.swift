@@ -141,7 +141,7 @@ public struct SimulationRunner: Sendable {
         let (annotator, finish) = try await makeAnnotator(session, dataset.session.database)
         let engine = RoundEngine(
             store: database, embedder: embedder, annotator: annotator,
-            configuration: try config.engineConfiguration(), search: config.neighbourSearch())
+            configuration: try config.engineConfiguration())
         let oracle = OracleExpert(labels: dataset.labels, noise: plan.expertNoise, seed: UInt64(bitPattern: Int64(seed)))
         let schedule = try arm.labelSchedule()
         let engineTask = Task { try await engine.run() }

@@ -47,7 +47,8 @@ extension SessionConfig {
     }
 
     /// Checks values that TOML types alone cannot: the range of every number (see
-    /// `SettingRange`), the names of strategies and modes, and the label set.
+    /// `SettingRange`), the query strategy's name, and the label set (the schedule and the
+    /// retrieval mode are enums, checked as they are decoded).
     public func validate(path: String) throws {
         func fail(_ message: String) -> SessionError { .config(path: path, line: nil, message: message) }
         if task.labels.count < 2 { throw fail("task.labels: at least 2 labels are needed, found \(task.labels.count)") }
@@ -57,12 +58,6 @@ extension SessionConfig {
         }
         for setting in SettingRange.all {
             if let problem = setting.problem(in: self) { throw fail(problem) }
-        }
-        if !["decay", "equal", "single"].contains(budget.schedule) {
-            throw fail("budget.schedule must be decay, equal or single, got \"\(budget.schedule)\"")
-        }
-        if !["similar", "random", "none"].contains(retrieval.mode) {
-            throw fail("retrieval.mode must be similar, random or none, got \"\(retrieval.mode)\"")
         }
         if QueryStrategyName(rawValue: query.strategy) == nil {
             let names = QueryStrategyName.allCases.map(\.rawValue).joined(separator: ", ")
@@ -150,7 +145,7 @@ extension SessionConfig {
             "total = \(budget.total)".commented("labels B, expert and LLM together"),
             "human_share = \(budget.humanShare)".commented("share of B labeled by the expert"),
             "rounds = \(budget.rounds)",
-            "schedule = \(s(budget.schedule))".commented("decay | equal | single"),
+            "schedule = \(s(budget.schedule.sessionName))".commented("decay | equal | single"),
             "decay = \(budget.decay)".commented("ratio between successive expert batches"),
             "human_label_cost = \(budget.humanLabelCost)",
             "pipeline = \(s(budget.pipeline.rawValue))".commented("overlapped (the expert never waits) | sequential"),
@@ -165,7 +160,7 @@ extension SessionConfig {
             "",
             "[retrieval]",
             "k = \(retrieval.k)",
-            "mode = \(s(retrieval.mode))".commented("similar | random (the ablation) | none (zero-shot)"),
+            "mode = \(s(retrieval.mode.rawValue))".commented("similar | random (the ablation) | none (zero-shot)"),
             "label_diverse = \(retrieval.labelDiverse)",
             "",
             "[embedder]",

@@ -4,9 +4,9 @@ import TOMLKit
 /// The settings of a session, read from `session.toml`. Every key has a default, so a file
 /// needs only the label set; unknown keys are rejected so that a typo does not silently fall
 /// back to a default.
-public struct SessionConfig: Sendable, Equatable, Codable {
+public struct SessionConfig: Sendable, Equatable, Decodable {
     /// What is being labeled.
-    public struct Task: Sendable, Equatable, Codable {
+    public struct Task: Sendable, Equatable, Decodable {
         public var name: String
         /// One sentence for the LLM's instruction, e.g. "the sentiment of a financial news sentence toward the company".
         public var description: String
@@ -20,10 +20,12 @@ public struct SessionConfig: Sendable, Equatable, Codable {
             self.labels = labels
             self.guidelines = guidelines
         }
+
+        enum CodingKeys: String, CodingKey { case name, description, labels, guidelines }
     }
 
     /// The label budget and how it is spread over rounds.
-    public struct Budget: Sendable, Equatable, Codable {
+    public struct Budget: Sendable, Equatable, Decodable {
         /// Total labels B, human and LLM together (the paper's default is 1000).
         public var total: Int = 1000
         /// Share of B that goes to the expert (the paper's default is 0.2).
@@ -31,7 +33,7 @@ public struct SessionConfig: Sendable, Equatable, Codable {
         /// Rounds R.
         public var rounds: Int = 5
         /// `decay` (more expert labels early), `equal`, or `single`.
-        public var schedule: String = "decay"
+        public var schedule: ScheduleKind = .geometric
         /// Ratio between successive rounds' expert batches under `decay`.
         public var decay: Double = 0.5
         /// Cost of one expert label, in the session's currency, for the dashboard.
@@ -64,7 +66,7 @@ public struct SessionConfig: Sendable, Equatable, Codable {
     }
 
     /// How each round picks items.
-    public struct Query: Sendable, Equatable, Codable {
+    public struct Query: Sendable, Equatable, Decodable {
         /// `eeq`, `random`, `least-confidence`, `margin`, `entropy` or `score-difference`.
         public var strategy: String = "eeq"
         /// EEQ's random sub-sample is this many times the round's batch.
@@ -80,12 +82,13 @@ public struct SessionConfig: Sendable, Equatable, Codable {
     }
 
     /// Which expert labels go into an LLM prompt and beside an item in the UI.
-    public struct Retrieval: Sendable, Equatable, Codable {
+    public struct Retrieval: Sendable, Equatable, Decodable {
         /// Neighbours per item.
         public var k: Int = 5
         /// `similar` (cosine nearest), `random`, or `none` (zero-shot).
-        public var mode: String = "similar"
-        /// Take ⌈k / labels⌉ neighbours per label instead of the k nearest overall.
+        public var mode: RetrievalMode = .similar
+        /// Take ⌈k / labels⌉ neighbours per label among the most similar instead of the k
+        /// nearest overall (see `ExampleRetrieval.examples`).
         public var labelDiverse: Bool = false
 
         public init() {}
@@ -97,29 +100,35 @@ public struct SessionConfig: Sendable, Equatable, Codable {
     }
 
     /// The sentence encoder.
-    public struct Embedder: Sendable, Equatable, Codable {
+    public struct Embedder: Sendable, Equatable, Decodable {
         public var model: String = "all-MiniLM-L6-v2"
         /// Folder with model.safetensors and vocab.txt; found automatically when empty.
         public var path: String?
 
         public init() {}
+
+        enum CodingKeys: String, CodingKey { case model, path }
     }
 
     /// How F1 is measured when the session has no test file.
-    public struct Evaluation: Sendable, Equatable, Codable {
+    public struct Evaluation: Sendable, Equatable, Decodable {
         /// Pool items `imfl init` holds out, at random, for the expert to label for F1 only.
         public var sample: Int = EvaluationSample.defaultSize
 
         public init() {}
+
+        enum CodingKeys: String, CodingKey { case sample }
     }
 
     /// The terminal UI.
-    public struct UI: Sendable, Equatable, Codable {
+    public struct UI: Sendable, Equatable, Decodable {
         public var theme: String = "default"
         /// Key overrides: action name → key list, e.g. `undo = ["u", "ctrl-z"]`.
         public var keys: [String: [String]] = [:]
 
         public init() {}
+
+        enum CodingKeys: String, CodingKey { case theme, keys }
     }
 
     public var task: Task
@@ -135,6 +144,9 @@ public struct SessionConfig: Sendable, Equatable, Codable {
     public init(task: Task) {
         self.task = task
     }
+
+    /// session.toml's tables.
+    enum CodingKeys: String, CodingKey { case task, budget, query, retrieval, embedder, llm, evaluation, ui }
 }
 
 // MARK: - Decoding with defaults
@@ -170,7 +182,13 @@ extension SessionConfig.Budget {
         total = try c.decodeIfPresent(Int.self, forKey: .total) ?? d.total
         humanShare = try c.decodeIfPresent(Double.self, forKey: .humanShare) ?? d.humanShare
         rounds = try c.decodeIfPresent(Int.self, forKey: .rounds) ?? d.rounds
-        schedule = try c.decodeIfPresent(String.self, forKey: .schedule) ?? d.schedule
+        if let name = try c.decodeIfPresent(String.self, forKey: .schedule) {
+            guard let kind = ScheduleKind(sessionName: name) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .schedule, in: c, debugDescription: "must be decay, equal or single, got \"\(name)\"")
+            }
+            schedule = kind
+        }
         decay = try c.decodeIfPresent(Double.self, forKey: .decay) ?? d.decay
         humanLabelCost = try c.decodeIfPresent(Double.self, forKey: .humanLabelCost) ?? d.humanLabelCost
         extensions = try c.decodeIfPresent([Extension].self, forKey: .extensions) ?? []
@@ -199,7 +217,13 @@ extension SessionConfig.Retrieval {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
         k = try c.decodeIfPresent(Int.self, forKey: .k) ?? d.k
-        mode = try c.decodeIfPresent(String.self, forKey: .mode) ?? d.mode
+        if let name = try c.decodeIfPresent(String.self, forKey: .mode) {
+            guard let value = RetrievalMode(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .mode, in: c, debugDescription: "must be similar, random or none, got \"\(name)\"")
+            }
+            mode = value
+        }
         labelDiverse = try c.decodeIfPresent(Bool.self, forKey: .labelDiverse) ?? d.labelDiverse
     }
 }
@@ -237,8 +261,7 @@ extension SessionConfig {
             : "Classify \(task.description)."
         settings.guidelinesFile = task.guidelines
         settings.k = retrieval.k
-        settings.labelDiverse = retrieval.labelDiverse
-        settings.zeroShot = retrieval.mode == "none" || retrieval.k == 0
+        settings.zeroShot = retrieval.mode == .none || retrieval.k == 0
         return settings
     }
 }

@@ -207,7 +207,7 @@ public actor EngineBackend: LabelingBackend {
         ExpertItem(
             itemID: task.itemID, text: task.text, round: task.round,
             prediction: await engine.prediction(for: task.itemID).map(Self.prediction),
-            neighbours: task.neighbours.map(Self.neighbour), note: task.note,
+            neighbours: task.neighbours, note: task.note,
             remainingInRound: await engine.currentQueueSizes()?.expert ?? 0, isEvaluation: task.purpose == .evaluation,
             // An expert item reaches the LLM only as a retrieved example, cut at the example limit.
             datasetID: task.key, llmVisibleCharacters: prompt.exampleVisibleCharacters(task.text))
@@ -232,17 +232,13 @@ public actor EngineBackend: LabelingBackend {
         return ReviewItem(
             itemID: row.itemID, text: row.text, round: row.round, llmLabel: row.llmLabel,
             llmConfidence: row.llmConfidence, prediction: row.prediction.map(Self.prediction), cluster: row.cluster,
-            status: status, neighbours: examples.map(Self.neighbour), neighboursAsSeen: seen,
+            status: status, neighbours: examples, neighboursAsSeen: seen,
             bulkAccepted: row.review == .bulkAccepted, note: row.note,
             datasetID: row.key, llmVisibleCharacters: prompt.itemVisibleCharacters(row.text))
     }
 
     private static func prediction(_ p: ClassPrediction) -> Prediction {
         Prediction(label: p.label, confidence: p.confidence)
-    }
-
-    private static func neighbour(_ n: LabeledNeighbour) -> Neighbour {
-        Neighbour(itemID: n.itemID, text: n.text, label: n.label, source: n.source, similarity: Double(n.similarity))
     }
 
     private func translate(_ event: EngineEvent) -> [BackendEvent] {

@@ -21,25 +21,6 @@ public struct SessionInfo: Sendable, Equatable, Codable {
     }
 }
 
-/// A retrieved, already-labeled item shown beside the one being labeled: the same examples the
-/// LLM prompt used for its own items.
-public struct Neighbour: Sendable, Equatable, Codable {
-    public var itemID: Int64
-    public var text: String
-    public var label: String
-    public var source: LabelSource
-    /// Cosine similarity to the item, in [-1, 1].
-    public var similarity: Double
-
-    public init(itemID: Int64, text: String, label: String, source: LabelSource, similarity: Double) {
-        self.itemID = itemID
-        self.text = text
-        self.label = label
-        self.source = source
-        self.similarity = similarity
-    }
-}
-
 /// The current classifier's guess for an item.
 public struct Prediction: Sendable, Equatable, Codable {
     public var label: String
@@ -60,7 +41,7 @@ public struct ExpertItem: Sendable, Equatable, Codable {
     public var round: Int
     /// Nil before the first classifier exists (round 1).
     public var prediction: Prediction?
-    public var neighbours: [Neighbour]
+    public var neighbours: [LabeledExample]
     public var note: String?
     /// Items still waiting for the expert in this round, this one included.
     public var remainingInRound: Int
@@ -74,7 +55,7 @@ public struct ExpertItem: Sendable, Equatable, Codable {
     /// in characters; nil when it sees all of it. The label screen marks the place.
     public var llmVisibleCharacters: Int?
 
-    public init(itemID: Int64, text: String, round: Int, prediction: Prediction?, neighbours: [Neighbour],
+    public init(itemID: Int64, text: String, round: Int, prediction: Prediction?, neighbours: [LabeledExample],
                 note: String? = nil, remainingInRound: Int, isEvaluation: Bool = false,
                 datasetID: String? = nil, llmVisibleCharacters: Int? = nil) {
         self.itemID = itemID
@@ -202,7 +183,7 @@ public struct ReviewItem: Sendable, Equatable, Codable {
     public var cluster: Int
     public var status: ReviewStatus
     /// The expert examples the LLM prompt carried, with the labels they had then.
-    public var neighbours: [Neighbour]
+    public var neighbours: [LabeledExample]
     /// `neighbours` are what the prompt carried, as stored with the label; false when the label
     /// predates that record and they are the item's most similar expert labels now.
     public var neighboursAsSeen: Bool
@@ -217,7 +198,7 @@ public struct ReviewItem: Sendable, Equatable, Codable {
     public var llmVisibleCharacters: Int?
 
     public init(itemID: Int64, text: String, round: Int, llmLabel: String, llmConfidence: Double?,
-                prediction: Prediction?, cluster: Int, status: ReviewStatus, neighbours: [Neighbour],
+                prediction: Prediction?, cluster: Int, status: ReviewStatus, neighbours: [LabeledExample],
                 neighboursAsSeen: Bool = true, bulkAccepted: Bool = false, note: String? = nil,
                 datasetID: String? = nil, llmVisibleCharacters: Int? = nil) {
         self.neighboursAsSeen = neighboursAsSeen

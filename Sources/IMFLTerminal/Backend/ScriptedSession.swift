@@ -191,18 +191,18 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
         PromptBuilder(task: "", labels: info.labels, maxItemTokens: maxItemTokens, maxExampleTokens: maxExampleTokens)
     }
 
-    func neighbours(of id: Int64) -> [Neighbour] {
-        var out: [Neighbour] = []
+    func neighbours(of id: Int64) -> [LabeledExample] {
+        var out: [LabeledExample] = []
         for commit in expertLabels.suffix(2).reversed() where commit.itemID != id {
-            out.append(Neighbour(itemID: commit.itemID, text: text(of: commit.itemID), label: commit.label,
+            out.append(LabeledExample(itemID: commit.itemID, text: text(of: commit.itemID), label: commit.label,
                                  source: .human, similarity: 0))
         }
         for l in llmLabels.prefix(k + 1) where out.count < k && l.itemID != id {
             if case .overridden(let label) = l.status {
-                out.append(Neighbour(itemID: l.itemID, text: text(of: l.itemID), label: label,
+                out.append(LabeledExample(itemID: l.itemID, text: text(of: l.itemID), label: label,
                                      source: .override, similarity: 0))
             } else {
-                out.append(Neighbour(itemID: l.itemID, text: text(of: l.itemID), label: l.label,
+                out.append(LabeledExample(itemID: l.itemID, text: text(of: l.itemID), label: l.label,
                                      source: .llm, similarity: 0))
             }
         }

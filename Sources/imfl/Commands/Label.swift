@@ -38,7 +38,7 @@ struct Label: AsyncParsableCommand {
         let annotator = SessionAnnotator(config: config, guidelines: try session.guidelines(), database: session.database)
         let engine = RoundEngine(
             store: session.database, embedder: embedder, annotator: annotator,
-            configuration: try config.engineConfiguration(), search: config.neighbourSearch())
+            configuration: try config.engineConfiguration())
         let backend = try EngineBackend(session: session, engine: engine)
 
         let engineTask = Task {

@@ -52,6 +52,9 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Retrieved examples per LLM prompt.")
     var k = 5
 
+    @Flag(help: "Retrieve ⌈k / labels⌉ examples per label among the most similar (retrieval.label_diverse).")
+    var labelDiverse = false
+
     @Option(help: "Seeds: runs per arm, each on its own sampled pool.")
     var seeds = 3
 
@@ -116,7 +119,7 @@ struct Simulate: AsyncParsableCommand {
         }
         if let suite, suite != "paper" { throw ValidationError("--suite must be paper, got \(suite)") }
         guard QueryStrategyName(rawValue: strategy) != nil else { throw ValidationError("unknown --strategy \(strategy)") }
-        guard ["decay", "equal", "single"].contains(schedule) else { throw ValidationError("--schedule must be decay, equal or single") }
+        guard ScheduleKind(sessionName: schedule) != nil else { throw ValidationError("--schedule must be decay, equal or single") }
         guard RetrievalMode(rawValue: retrieval) != nil else { throw ValidationError("--retrieval must be similar, random or none") }
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
         if llm.hasPrefix("noisy:") {
@@ -156,11 +159,11 @@ struct Simulate: AsyncParsableCommand {
     /// The arms to run.
     func armList() throws -> [SimulationArm] {
         guard suite != nil else {
-            let kind: ScheduleKind = schedule == "equal" ? .equal : schedule == "single" ? .single : .geometric
+            let kind = ScheduleKind(sessionName: schedule) ?? .geometric
             let arm = SimulationArm(
                 name: name, budget: budget, humanShare: humanShare, rounds: kind == .single ? 1 : rounds, schedule: kind,
                 decay: decay, strategy: QueryStrategyName(rawValue: strategy) ?? .eeq,
-                retrieval: RetrievalMode(rawValue: retrieval) ?? .similar, k: k,
+                retrieval: RetrievalMode(rawValue: retrieval) ?? .similar, k: k, labelDiverse: labelDiverse,
                 pipeline: Pipeline(rawValue: pipeline) ?? .overlapped)
             do { _ = try arm.labelSchedule() } catch { throw ValidationError("\(error)") }
             return [arm]

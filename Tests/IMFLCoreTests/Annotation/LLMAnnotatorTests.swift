@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import IMFLCore
+import IMFLTestSupport
 
 @Suite("LLMAnnotator")
 struct LLMAnnotatorTests {

@@ -127,24 +127,4 @@ struct ExampleSelectionTests {
         #expect(ExampleSelection.nearest(ranked, k: 2).map(\.text) == ["2", "1"])
         #expect(ExampleSelection.nearest(ranked, k: 0).isEmpty)
     }
-
-    @Test("label-diverse selection takes ⌈k/labels⌉ per label in rank order")
-    func labelDiverse() {
-        // Given neighbours dominated by one label
-        let ranked = [
-            Self.ex("p1", "positive"), Self.ex("p2", "positive"), Self.ex("p3", "Positive"), Self.ex("p4", "positive"),
-            Self.ex("n1", "negative"), Self.ex("u1", "neutral"), Self.ex("n2", "negative"), Self.ex("u2", "neutral"),
-        ]
-        // When 5 are chosen from 3 labels (at most 2 per label)
-        let chosen = ExampleSelection.labelDiverse(ranked, labels: ["positive", "negative", "neutral"], k: 5)
-        // Then every label is present, no label has more than 2, and rank order is kept (most similar last)
-        #expect(chosen.map(\.text) == ["n2", "u1", "n1", "p2", "p1"])
-    }
-
-    @Test("places a label cannot fill go to the next-ranked neighbours")
-    func labelDiverseFill() {
-        let ranked = [Self.ex("p1", "positive"), Self.ex("p2", "positive"), Self.ex("p3", "positive"), Self.ex("n1", "negative")]
-        let chosen = ExampleSelection.labelDiverse(ranked, labels: ["positive", "negative", "neutral"], k: 4)
-        #expect(chosen.map(\.text) == ["n1", "p3", "p2", "p1"])
-    }
 }

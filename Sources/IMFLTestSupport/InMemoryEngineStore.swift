@@ -1,7 +1,10 @@
 import Foundation
+import IMFLCore
 import IMFLNumerics
 
-/// An `EngineStore` in memory, for tests and simulations that need no file.
+/// An `EngineStore` in plain dictionaries, for tests: no SQLite underneath, so a test of the
+/// engine's rules does not depend on the store's, and a test can compare a run on it with a
+/// run on the session database (which must end the same).
 public final class InMemoryEngineStore: EngineStore, @unchecked Sendable {
     private let lock = NSLock()
     private var itemsBySplit: [Split: [EngineItem]]

@@ -1,50 +1,5 @@
 import Foundation
 
-extension SessionConfig {
-    /// The label schedule session.toml describes.
-    /// - Throws: `SessionError.config` when the numbers cannot make a schedule.
-    public func schedule() throws -> Schedule {
-        let kind: ScheduleKind = switch budget.schedule {
-        case "equal": .equal
-        case "single": .single
-        default: .geometric
-        }
-        do {
-            var schedule = try Schedule(budget: budget.total, humanShare: budget.humanShare, rounds: budget.rounds,
-                                        kind: kind, decay: budget.decay)
-            for more in budget.extensions {
-                schedule = schedule.extended(by: try Schedule(
-                    budget: more.total, humanShare: budget.humanShare, rounds: more.rounds, kind: kind, decay: budget.decay))
-            }
-            return schedule
-        } catch let error as ScheduleError {
-            throw SessionError.config(path: Session.configFile, line: nil, message: "[budget]: \(error.description)")
-        }
-    }
-
-    /// The round engine's settings for this session.
-    public func engineConfiguration() throws -> EngineConfiguration {
-        guard let name = QueryStrategyName(rawValue: query.strategy) else {
-            throw SessionError.config(path: Session.configFile, line: nil, message: "query.strategy: unknown strategy \"\(query.strategy)\"")
-        }
-        var strategy = name.makeStrategy()
-        if var eeq = strategy as? EEQStrategy {
-            eeq.subsampleFactor = query.subsampleFactor
-            strategy = eeq
-        }
-        return EngineConfiguration(
-            labels: task.labels, schedule: try schedule(), strategy: strategy,
-            fewShot: retrieval.mode == "none" ? 0 : retrieval.k, pipeline: budget.pipeline,
-            llmConcurrency: llm.maxConcurrency, seed: UInt64(max(0, query.seed)))
-    }
-
-    /// How the session retrieves the examples of a prompt (and the neighbours the expert sees):
-    /// the most similar expert labels, or random ones for `retrieval.mode = "random"`.
-    public func neighbourSearch() -> any NeighbourSearch {
-        retrieval.mode == "random" ? RandomExamples(seed: UInt64(max(0, query.seed))) : CosineTopK()
-    }
-}
-
 /// The LLM a session labels with, made ready on first use: the configured endpoint, or imfl's
 /// local llama.cpp server, started when the first item needs it and stopped with the session.
 /// Starting happens inside the engine's background LLM work, so the expert never waits on it;
