@@ -276,3 +276,16 @@ struct ReviewWorkflowTests {
         #expect(!state.review.unreviewedOnly && state.review.total == all)
     }
 }
+
+extension ReviewWorkflowTests {
+    @Test("n on the Review screen notes the selected LLM-labeled item; the detail line shows it")
+    func noteInReview() throws {
+        var (session, state) = startedDemo()
+        press([.char("R")], &session, &state)
+        let item = try #require(state.review.selectedItem)
+        press([.char("n")] + Key.chars("ask compliance") + [.enter], &session, &state)
+        #expect(session.notes[item.itemID] == "ask compliance")
+        #expect(state.review.selectedItem?.note == "ask compliance")
+        #expect(render(state).trimmedLines.contains { $0.hasPrefix("Item \(item.displayID) · LLM:") && $0.contains("note: ask compliance") })
+    }
+}

@@ -39,7 +39,8 @@ public enum AppView {
         case .guidelines(let scroll): TextOverlay.render(state, .guidelines, scroll: scroll, into: &buffer, area: area)
         case .llmError(let scroll): TextOverlay.render(state, .llmError, scroll: scroll, into: &buffer, area: area)
         case .note(let id, let text):
-            let shown = state.label.item.flatMap { $0.itemID == id ? $0.displayID : nil } ?? String(id)
+            let shown = state.label.item.flatMap { $0.itemID == id ? $0.displayID : nil }
+                ?? state.review.rows.first { $0.itemID == id }?.displayID ?? String(id)
             PromptOverlay.render(title: "Note for item \(shown)", text: text, hint: "Enter saves · Esc cancels · empty clears", into: &buffer, area: rows[1])
         case .bulkThreshold(let text):
             PromptOverlay.render(title: "Accept unreviewed LLM labels with confidence ≥", text: text,

@@ -61,7 +61,10 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         return []
     case .noteSaved(let id, let note):
         if state.label.item?.itemID == id { state.label.item?.note = note.isEmpty ? nil : note }
-        state.status = StatusLine(note.isEmpty ? "note cleared" : "note saved for item \(id)")
+        if let i = state.review.rows.firstIndex(where: { $0.itemID == id }) { state.review.rows[i].note = note.isEmpty ? nil : note }
+        let shown = state.label.item.flatMap { $0.itemID == id ? $0.displayID : nil }
+            ?? state.review.rows.first { $0.itemID == id }?.displayID ?? String(id)
+        state.status = StatusLine(note.isEmpty ? "note cleared" : "note saved for item \(shown)")
         return []
     case .reviewLoaded(let page):
         guard page.sort == state.review.sort, page.unreviewedOnly == state.review.unreviewedOnly else { return [] }
@@ -260,6 +263,11 @@ private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
         state.label.phase = .undoing
         return [.undo]
     case .note:
+        if state.screen == .review {
+            guard let item = state.review.selectedItem else { return [] }
+            state.overlay = .note(itemID: item.itemID, text: item.note ?? "")
+            return []
+        }
         guard let item = state.label.item else { return [] }
         state.overlay = .note(itemID: item.itemID, text: item.note ?? "")
     case .pickLabel:

@@ -299,7 +299,7 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
                           llmConfidence: l.confidence, prediction: prediction(of: l.itemID) ?? Prediction(
                               label: info.labels[Int(Self.hash(l.itemID ^ 0x77) % UInt64(info.labels.count))],
                               confidence: 0.5),
-                          cluster: l.cluster, status: l.status, neighbours: neighbours(of: l.itemID), bulkAccepted: l.bulk,
+                          cluster: l.cluster, status: l.status, neighbours: neighbours(of: l.itemID), bulkAccepted: l.bulk, note: notes[l.itemID],
                           datasetID: datasetID(of: l.itemID), llmVisibleCharacters: prompt.itemVisibleCharacters(body))
     }
 

@@ -72,6 +72,7 @@ public struct KeyMap: Sendable {
             s.review.total == 0 ? "no LLM labels to review" : nil
         }),
         Binding([.char("o")], .cycleSort, .review, "sort"),
+        Binding([.char("n")], .note, .review, "note", inFooter: false, disabledReason: { s in s.review.selectionReason }),
         Binding([.char("F")], .filterUnreviewed, .review, "unreviewed only / all", inFooter: false),
         Binding([.char("u")], .undo, .review, "undo accept, override or bulk accept", inFooter: false, disabledReason: { s in
             s.review.undoing ? "still undoing" : nil

@@ -177,6 +177,9 @@ public enum ReviewScreen {
             break
         }
         x = buffer.put(" · cluster \(item.cluster)", x: x, y: h.y, style: .dim, maxX: h.right)
+        if let note = item.note {
+            x = buffer.put(" · note: " + singleLine(note), x: x, y: h.y, style: Style(.accent), maxX: h.right)
+        }
         let body = text(item, width: d.text.width, scroll: state.review.detailScroll(for: item))
         if let page = body.pageIndicator(height: d.text.height) {
             let start = body.start(height: d.text.height)
