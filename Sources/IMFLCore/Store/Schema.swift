@@ -110,6 +110,15 @@ enum Schema {
                 t.column("createdAt", .datetime).notNull()
             }
         }
+
+        // The prompt tokens the server evaluated, as opposed to those it reused from the KV
+        // cache of an earlier prompt's shared prefix; NULL where the server does not report it
+        // and for calls logged before this column existed.
+        migrator.registerMigration("llmCall.promptTokensEvaluated") { db in
+            try db.alter(table: "llmCall") { t in
+                t.add(column: "promptTokensEvaluated", .integer)
+            }
+        }
         return migrator
     }
 }
