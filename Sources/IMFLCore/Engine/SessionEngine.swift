@@ -29,7 +29,8 @@ extension SessionConfig {
         }
         return EngineConfiguration(
             labels: task.labels, schedule: try schedule(), strategy: strategy,
-            fewShot: retrieval.mode == "none" ? 0 : retrieval.k, pipeline: budget.pipeline,
+            fewShot: retrieval.mode == "none" ? 0 : retrieval.k, promptLayout: retrieval.promptLayout,
+            pipeline: budget.pipeline,
             llmConcurrency: llm.maxConcurrency, seed: UInt64(max(0, query.seed)))
     }
 

@@ -160,6 +160,8 @@ extension SessionConfig {
             "k = \(retrieval.k)",
             "mode = \(s(retrieval.mode))".commented("similar | random (the ablation) | none (zero-shot)"),
             "label_diverse = \(retrieval.labelDiverse)",
+            "prompt_layout = \(s(retrieval.promptLayout.rawValue))"
+                .commented(PromptLayout.allCases.map(\.rawValue).joined(separator: " | ")),
             "",
             "[embedder]",
             "model = \(s(embedder.model))",
