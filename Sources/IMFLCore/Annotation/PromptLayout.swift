@@ -17,8 +17,8 @@ public enum PromptLayout: String, Sendable, Hashable, Codable, CaseIterable {
     /// order of those example lists, a depth-first walk of their prefix tree, so that
     /// consecutive prompts share the instruction and the longest run of common examples.
     case sharedPrefix = "shared-prefix"
-    /// Changes which examples a prompt carries: items are grouped by the first example of their
-    /// `sharedPrefix` list (the most widely carried of their examples), and every prompt of a
+    /// Changes which examples a prompt carries: the example carried by the most items makes a
+    /// group of those items, then the same among the items left, and so on; every prompt of a
     /// group carries the k − 1 examples the group's items carry most often, then the item's own
     /// most similar example not among them, next to the item. Every prompt still carries the
     /// item's most similar example and only examples retrieved for an item of its group; a
@@ -73,21 +73,22 @@ public struct PromptPlan<Example: Hashable & Comparable>: Sendable, Equatable wh
         }
     }
 
-    /// `groupExamples`: groups by the first canonical example, each group's k − 1 most carried
-    /// examples (ties in canonical order), then each item's most similar example not among them.
+    /// `groupExamples`: the example carried by the most items not yet in a group makes the
+    /// next group, of those items (ties by example); each group's k − 1 most carried examples
+    /// (ties in canonical order), then each item's most similar example not among them.
     private static func groups(_ ranked: [[Example]]) -> (order: [Int], examples: [[Example]]) {
         let canonical = canonicalOrder(ranked)
-        var members: [Example: [Int]] = [:]
-        var keys: [Example] = []
-        for (i, list) in ranked.enumerated() {
-            guard let key = list.min(by: canonical) else { continue }
-            if members[key] == nil { keys.append(key) }
-            members[key, default: []].append(i)
-        }
         var examples = ranked.map { _ in [Example]() }
         var order: [Int] = []
-        for key in keys.sorted(by: canonical) {
-            let group = members[key]!
+        var left = ranked.indices.filter { !ranked[$0].isEmpty }
+        while !left.isEmpty {
+            var carriers: [Example: Int] = [:]
+            for i in left {
+                for example in Set(ranked[i]) { carriers[example, default: 0] += 1 }
+            }
+            let key = carriers.keys.min { a, b in carriers[a]! != carriers[b]! ? carriers[a]! > carriers[b]! : a < b }!
+            let group = left.filter { ranked[$0].contains(key) }
+            left.removeAll { ranked[$0].contains(key) }
             let k = group.map { ranked[$0].count }.max() ?? 0
             var carried: [Example: Int] = [:]
             for i in group {
