@@ -47,7 +47,7 @@ public enum PromptLayoutBenchmark {
         public var examples: [FewShotExample]
     }
 
-    /// One layout's run.
+    /// One arm's run.
     public struct ArmResult: Sendable {
         public var arm: Arm
         public var answered = 0

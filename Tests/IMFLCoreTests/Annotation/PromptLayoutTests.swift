@@ -125,3 +125,26 @@ struct PromptLayoutTests {
         }
     }
 }
+
+@Suite("Prompt layout benchmark arms")
+struct PromptLayoutBenchmarkArmTests {
+    @Test("an arm is LAYOUT@SLOTS, the slots defaulting, anything else refused")
+    func parsesArms() {
+        #expect(PromptLayoutBenchmark.Arm("group-examples@1", defaultSlots: 2) == .init(layout: .groupExamples, slots: 1))
+        #expect(PromptLayoutBenchmark.Arm("similarity", defaultSlots: 2) == .init(layout: .similarity, slots: 2))
+        #expect(PromptLayoutBenchmark.Arm("similarity@2", defaultSlots: 1)?.description == "similarity@2")
+        for bad in ["", "nearest@1", "shared-prefix@0", "shared-prefix@x", "shared-prefix@17", "@2"] {
+            #expect(PromptLayoutBenchmark.Arm(bad, defaultSlots: 2) == nil, "'\(bad)' was accepted")
+        }
+    }
+
+    @Test("the draw of test and expert items is seeded, distinct and of the asked size")
+    func sample() {
+        let rows = Array(0 ..< 100)
+        let drawn = PromptLayoutBenchmark.sample(rows, count: 30, seed: 13)
+        #expect(drawn.count == 30 && Set(drawn).count == 30)
+        #expect(drawn == PromptLayoutBenchmark.sample(rows, count: 30, seed: 13))
+        #expect(drawn != PromptLayoutBenchmark.sample(rows, count: 30, seed: 14))
+        #expect(PromptLayoutBenchmark.sample(rows, count: 500, seed: 1).sorted() == rows)
+    }
+}
