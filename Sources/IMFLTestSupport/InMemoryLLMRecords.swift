@@ -12,14 +12,3 @@ public actor InMemoryAnswerCache: AnswerCache {
 
     public var count: Int { answers.count }
 }
-
-/// An `LLMCallLog` in memory, for tests of what the annotator logs.
-public actor InMemoryCallLog: LLMCallLog {
-    public private(set) var records: [LLMCallRecord] = []
-
-    public init() {}
-
-    public func record(_ record: LLMCallRecord) { records.append(record) }
-
-    public var totals: LLMCallTotals { LLMCallTotals(records) }
-}

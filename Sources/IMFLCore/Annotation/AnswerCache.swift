@@ -52,6 +52,9 @@ public struct LLMCallRecord: Sendable, Hashable, Codable {
     /// Hex SHA-256 of the request, the same as its answer-cache key.
     public var promptHash: String
     public var promptTokens: Int?
+    /// Prompt tokens the server evaluated rather than took from its prompt cache; nil when
+    /// the server does not report it, and for a cache hit.
+    public var promptTokensEvaluated: Int?
     public var completionTokens: Int?
     /// Wall time, retries and backoff included; 0 for a cache hit.
     public var latencySeconds: Double
@@ -66,13 +69,15 @@ public struct LLMCallRecord: Sendable, Hashable, Codable {
     public var startedAt: Date
 
     public init(
-        itemID: Int64?, model: String, promptHash: String, promptTokens: Int?, completionTokens: Int?,
-        latencySeconds: Double, cost: Double, attempts: Int, cached: Bool, error: String?, startedAt: Date
+        itemID: Int64?, model: String, promptHash: String, promptTokens: Int?, promptTokensEvaluated: Int? = nil,
+        completionTokens: Int?, latencySeconds: Double, cost: Double, attempts: Int, cached: Bool, error: String?,
+        startedAt: Date
     ) {
         self.itemID = itemID
         self.model = model
         self.promptHash = promptHash
         self.promptTokens = promptTokens
+        self.promptTokensEvaluated = promptTokensEvaluated
         self.completionTokens = completionTokens
         self.latencySeconds = latencySeconds
         self.cost = cost
@@ -98,6 +103,11 @@ public struct LLMCallTotals: Sendable, Hashable {
     public var failures = 0
     public var cacheHits = 0
     public var promptTokens = 0
+    /// Prompt tokens the server evaluated, over the calls that report it; nil when none does.
+    public var promptTokensEvaluated: Int?
+    /// Prompt tokens sent in the calls that report `promptTokensEvaluated`, so that the two
+    /// compare like with like.
+    public var promptTokensWithEvaluated = 0
     public var completionTokens = 0
     public var cost = 0.0
     public var latencySeconds = 0.0
@@ -113,6 +123,10 @@ public struct LLMCallTotals: Sendable, Hashable {
         if record.error != nil { failures += 1 }
         if record.cached { cacheHits += 1 }
         promptTokens += record.promptTokens ?? 0
+        if let evaluated = record.promptTokensEvaluated {
+            promptTokensEvaluated = (promptTokensEvaluated ?? 0) + evaluated
+            promptTokensWithEvaluated += record.promptTokens ?? 0
+        }
         completionTokens += record.completionTokens ?? 0
         cost += record.cost
         latencySeconds += record.latencySeconds

@@ -116,6 +116,9 @@ public struct ChatCompletion: Sendable, Hashable {
     /// Per-token log-probabilities of the answer; empty when the server sent none.
     public var tokens: [TokenLogprob]
     public var promptTokens: Int?
+    /// Prompt tokens the server actually evaluated, the rest having come from its cache of an
+    /// earlier prompt's shared prefix; nil when the server does not say.
+    public var promptTokensEvaluated: Int?
     public var completionTokens: Int?
     public var finishReason: String?
     /// Wall time of the call, retries and backoff included.
@@ -124,12 +127,13 @@ public struct ChatCompletion: Sendable, Hashable {
     public var attempts: Int
 
     public init(
-        content: String, tokens: [TokenLogprob] = [], promptTokens: Int? = nil, completionTokens: Int? = nil,
-        finishReason: String? = nil, latency: Duration = .zero, attempts: Int = 1
+        content: String, tokens: [TokenLogprob] = [], promptTokens: Int? = nil, promptTokensEvaluated: Int? = nil,
+        completionTokens: Int? = nil, finishReason: String? = nil, latency: Duration = .zero, attempts: Int = 1
     ) {
         self.content = content
         self.tokens = tokens
         self.promptTokens = promptTokens
+        self.promptTokensEvaluated = promptTokensEvaluated
         self.completionTokens = completionTokens
         self.finishReason = finishReason
         self.latency = latency
@@ -158,7 +162,17 @@ public struct ChatCompletion: Sendable, Hashable {
         }
         return ChatCompletion(
             content: content, tokens: tokens, promptTokens: wire.usage?.prompt_tokens,
-            completionTokens: wire.usage?.completion_tokens, finishReason: choice.finish_reason)
+            promptTokensEvaluated: evaluated(wire), completionTokens: wire.usage?.completion_tokens,
+            finishReason: choice.finish_reason)
+    }
+
+    /// llama.cpp's server reports the prompt tokens it evaluated as `timings.prompt_n`;
+    /// OpenAI-style servers report the cached part as `usage.prompt_tokens_details.cached_tokens`.
+    private static func evaluated(_ wire: Wire) -> Int? {
+        if let evaluated = wire.timings?.prompt_n { return evaluated }
+        guard let total = wire.usage?.prompt_tokens, let cached = wire.usage?.prompt_tokens_details?.cached_tokens
+        else { return nil }
+        return max(0, total - cached)
     }
 
     struct DecodeFailure: Error {
@@ -196,12 +210,18 @@ public struct ChatCompletion: Sendable, Hashable {
             var logprob: Double
         }
         struct Usage: Decodable {
+            struct Details: Decodable { var cached_tokens: Int? }
             var prompt_tokens: Int?
             var completion_tokens: Int?
+            var prompt_tokens_details: Details?
+        }
+        struct Timings: Decodable {
+            var prompt_n: Int?
         }
         struct ErrorObject: Decodable { var message: String? }
         var choices: [Choice]?
         var usage: Usage?
+        var timings: Timings?
         var error: ErrorObject?
     }
 }

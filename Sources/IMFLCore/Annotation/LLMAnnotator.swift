@@ -117,7 +117,8 @@ public struct LLMAnnotator: Annotator {
         } catch {
             await record(LLMCallRecord(
                 itemID: request.itemID, model: chat.model, promptHash: key, promptTokens: completion.promptTokens,
-                completionTokens: completion.completionTokens, latencySeconds: completion.latency.seconds, cost: cost,
+                promptTokensEvaluated: completion.promptTokensEvaluated, completionTokens: completion.completionTokens,
+                latencySeconds: completion.latency.seconds, cost: cost,
                 attempts: completion.attempts, cached: false, error: "\(error)", startedAt: startedAt))
             throw error
         }
@@ -127,7 +128,8 @@ public struct LLMAnnotator: Annotator {
             label: parsed.label, confidence: probabilities?[parsed.label], probabilities: probabilities ?? [:], promptHash: key)
         await record(LLMCallRecord(
             itemID: request.itemID, model: chat.model, promptHash: key, promptTokens: completion.promptTokens,
-            completionTokens: completion.completionTokens, latencySeconds: completion.latency.seconds, cost: cost,
+            promptTokensEvaluated: completion.promptTokensEvaluated, completionTokens: completion.completionTokens,
+            latencySeconds: completion.latency.seconds, cost: cost,
             attempts: completion.attempts, cached: false, error: nil, startedAt: startedAt))
         try? await cache?.storeAnswer(
             CachedAnswer(

@@ -37,6 +37,8 @@ public struct EngineConfiguration: Sendable {
     public var makeClassifier: @Sendable (_ classes: Int, _ dimension: Int) -> any Classifier
     /// How an LLM prompt's examples (and the neighbours the expert sees) are retrieved.
     public var retrieval: ExampleRetrieval
+    /// The order of the examples inside a prompt and of the LLM calls of a round.
+    public var promptLayout: PromptLayout
     public var llmStart: LLMStart
     public var pipeline: Pipeline
     /// LLM calls in flight at most (the endpoint's concurrency).
@@ -56,6 +58,7 @@ public struct EngineConfiguration: Sendable {
     public init(
         labels: [String], schedule: Schedule, strategy: any QueryStrategy = EEQStrategy(),
         learner: SoftmaxRegression.Configuration = .init(), retrieval: ExampleRetrieval = .init(),
+        promptLayout: PromptLayout = .similarity,
         llmStart: LLMStart = .afterExpert, pipeline: Pipeline = .overlapped, llmConcurrency: Int = 1,
         maxConsecutiveLLMFailures: Int = 3, retryDelay: Duration = .milliseconds(500),
         llmPause: Duration = .seconds(20), embeddingBatch: Int = 64, seed: UInt64 = 0
@@ -65,6 +68,7 @@ public struct EngineConfiguration: Sendable {
         self.strategy = strategy
         self.makeClassifier = { SoftmaxRegression(classes: $0, dimension: $1, configuration: learner) }
         self.retrieval = retrieval
+        self.promptLayout = promptLayout
         self.llmStart = llmStart
         self.pipeline = pipeline
         self.llmConcurrency = max(1, llmConcurrency)

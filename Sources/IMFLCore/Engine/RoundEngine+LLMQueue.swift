@@ -21,7 +21,8 @@ struct LLMQueueState: Sendable {
 }
 
 /// The engine's LLM queue: queued items go to the annotator concurrently, up to the endpoint's
-/// concurrency, earliest round and highest rank first; each answer is committed in its own
+/// concurrency, earliest round first and within a round in the order of the session's prompt
+/// layout (see `RoundEngine+PromptLayout.swift`); each answer is committed in its own
 /// transaction the moment it arrives.
 ///
 /// Failures back off (doubling `retryDelay`), and after `maxConsecutiveLLMFailures` in a row
@@ -51,16 +52,19 @@ extension RoundEngine {
         }
         let limit = llm.probing ? 1 : configuration.llmConcurrency
         for r in openRounds where rounds[r]?.status == .labeling && llmMayStart(r) {
-            for entry in pending(r, .llm) where llm.inFlight[entry.itemID] == nil {
+            for (entry, examples) in llmCalls(pending(r, .llm), round: r) where llm.inFlight[entry.itemID] == nil {
                 guard llm.inFlight.count < limit else { return }
                 if llm.probing { llm.probe = entry.itemID }
-                startCall(entry, in: &group)
+                startCall(entry, examples: examples, in: &group)
             }
         }
     }
 
-    private func startCall(_ entry: QueueEntry, in group: inout ThrowingDiscardingTaskGroup<any Error>) {
-        let examples = Array(neighbours(of: entry.itemID, k: configuration.fewShot, round: entry.round).reversed())
+    /// - Parameter examples: the prompt's examples in the prompt's order (most similar last
+    ///   under the default layout); their ids are stored with the answer.
+    private func startCall(
+        _ entry: QueueEntry, examples: [LabeledExample], in group: inout ThrowingDiscardingTaskGroup<any Error>
+    ) {
         let request = AnnotationRequest(
             itemID: entry.itemID, text: items[entry.itemID]!.text,
             examples: examples.map { FewShotExample(text: $0.text, label: $0.label) })

@@ -27,13 +27,13 @@ extension AppDatabase: AnswerCache, LLMCallLog {
         try await writer.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO llmCall (itemId, model, promptHash, promptTokens, completionTokens,
-                                         latencySeconds, cost, attempts, cached, error, startedAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO llmCall (itemId, model, promptHash, promptTokens, promptTokensEvaluated,
+                                         completionTokens, latencySeconds, cost, attempts, cached, error, startedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     record.itemID, record.model, record.promptHash, record.promptTokens,
-                    record.completionTokens, record.latencySeconds, record.cost, record.attempts,
+                    record.promptTokensEvaluated, record.completionTokens, record.latencySeconds, record.cost, record.attempts,
                     record.cached, record.error, record.startedAt,
                 ])
         }
@@ -61,7 +61,9 @@ extension AppDatabase: AnswerCache, LLMCallLog {
 
     private static let totalsColumns = """
         COUNT(*) AS calls, COUNT(error) AS failures, COALESCE(SUM(cached), 0) AS hits,
-        COALESCE(SUM(promptTokens), 0) AS prompt, COALESCE(SUM(completionTokens), 0) AS completion,
+        COALESCE(SUM(promptTokens), 0) AS prompt, SUM(promptTokensEvaluated) AS evaluated,
+        COALESCE(SUM(CASE WHEN promptTokensEvaluated IS NOT NULL THEN promptTokens END), 0) AS promptWithEvaluated,
+        COALESCE(SUM(completionTokens), 0) AS completion,
         COALESCE(SUM(cost), 0) AS cost, COALESCE(SUM(latencySeconds), 0) AS latency
         """
 
@@ -71,6 +73,8 @@ extension AppDatabase: AnswerCache, LLMCallLog {
         totals.failures = row["failures"]
         totals.cacheHits = row["hits"]
         totals.promptTokens = row["prompt"]
+        totals.promptTokensEvaluated = row["evaluated"]
+        totals.promptTokensWithEvaluated = row["promptWithEvaluated"]
         totals.completionTokens = row["completion"]
         totals.cost = row["cost"]
         totals.latencySeconds = row["latency"]

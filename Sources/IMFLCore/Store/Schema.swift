@@ -121,6 +121,15 @@ enum Schema {
                 t.add(column: "batch", .integer)
             }
         }
+
+        // The prompt tokens the server evaluated, as opposed to those it reused from the KV
+        // cache of an earlier prompt's shared prefix; NULL where the server does not report it
+        // and for calls logged before this column existed.
+        migrator.registerMigration("llmCall.promptTokensEvaluated") { db in
+            try db.alter(table: "llmCall") { t in
+                t.add(column: "promptTokensEvaluated", .integer)
+            }
+        }
         return migrator
     }
 }

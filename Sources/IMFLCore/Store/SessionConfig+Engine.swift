@@ -32,7 +32,7 @@ extension SessionConfig {
         }
         return EngineConfiguration(
             labels: task.labels, schedule: try schedule(), strategy: strategy, retrieval: exampleRetrieval,
-            pipeline: budget.pipeline, llmConcurrency: llm.maxConcurrency, seed: UInt64(max(0, query.seed)))
+            promptLayout: retrieval.promptLayout, pipeline: budget.pipeline, llmConcurrency: llm.maxConcurrency, seed: UInt64(max(0, query.seed)))
     }
 
     /// How the session retrieves the examples of a prompt (and the neighbours the expert sees):

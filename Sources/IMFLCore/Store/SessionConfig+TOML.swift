@@ -162,6 +162,8 @@ extension SessionConfig {
             "k = \(retrieval.k)",
             "mode = \(s(retrieval.mode.rawValue))".commented("similar | random (the ablation) | none (zero-shot)"),
             "label_diverse = \(retrieval.labelDiverse)",
+            "prompt_layout = \(s(retrieval.promptLayout.rawValue))"
+                .commented(PromptLayout.allCases.map(\.rawValue).joined(separator: " | ")),
             "",
             "[embedder]",
             "model = \(s(embedder.model))",

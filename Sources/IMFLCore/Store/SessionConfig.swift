@@ -90,12 +90,16 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
         /// Take ⌈k / labels⌉ neighbours per label among the most similar instead of the k
         /// nearest overall (see `ExampleRetrieval.examples`).
         public var labelDiverse: Bool = false
+        /// The order of the examples inside a prompt and of the LLM calls; the examples
+        /// themselves are the same under every layout.
+        public var promptLayout: PromptLayout = .similarity
 
         public init() {}
 
         enum CodingKeys: String, CodingKey {
             case k, mode
             case labelDiverse = "label_diverse"
+            case promptLayout = "prompt_layout"
         }
     }
 
@@ -225,6 +229,15 @@ extension SessionConfig.Retrieval {
             mode = value
         }
         labelDiverse = try c.decodeIfPresent(Bool.self, forKey: .labelDiverse) ?? d.labelDiverse
+        promptLayout = d.promptLayout
+        if let name = try c.decodeIfPresent(String.self, forKey: .promptLayout) {
+            guard let value = PromptLayout(rawValue: name) else {
+                let names = PromptLayout.allCases.map(\.rawValue).joined(separator: ", ")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .promptLayout, in: c, debugDescription: "must be one of \(names), got \"\(name)\"")
+            }
+            promptLayout = value
+        }
     }
 }
 

@@ -25,6 +25,11 @@ public struct SessionStatus: Sendable, Equatable {
     public var llmCacheHits: Int
     public var promptTokens: Int
     public var completionTokens: Int
+    /// Prompt tokens the server evaluated rather than reused from its prompt cache; nil when
+    /// no call reports it.
+    public var promptTokensEvaluated: Int? = nil
+    /// Prompt tokens sent in the calls that report `promptTokensEvaluated`.
+    public var promptTokensWithEvaluated = 0
     public var llmCost: Double
     public var humanCost: Double
     /// Latest macro-F1 on the test split, if a round has been evaluated.
@@ -74,6 +79,8 @@ public struct SessionStatus: Sendable, Equatable {
             llmCacheHits: calls.cacheHits,
             promptTokens: calls.promptTokens,
             completionTokens: calls.completionTokens,
+            promptTokensEvaluated: calls.promptTokensEvaluated,
+            promptTokensWithEvaluated: calls.promptTokensWithEvaluated,
             llmCost: calls.cost,
             humanCost: Double(humanUsed + (bySource[.override] ?? 0)) * config.budget.humanLabelCost,
             latestMacroF1: latest?.evaluation.macroF1,

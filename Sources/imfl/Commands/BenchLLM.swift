@@ -4,7 +4,8 @@ import IMFLCore
 
 /// `imfl bench llm`: the LLM annotator's throughput against a bare loop sending the same
 /// prompts to the same running server, and optionally its label accuracy zero-shot vs. with
-/// retrieved examples.
+/// retrieved examples; with `--local`, labels/s, prompt tokens evaluated and accuracy of each
+/// prompt layout on fresh local servers.
 struct BenchLLM: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llm",
@@ -15,7 +16,12 @@ struct BenchLLM: AsyncParsableCommand {
             by default ../shared/data/fpb_50agree when present, else built-in sentences. \
             With --neighbours (JSONL written by Benchmarks/llm/retrieve_neighbours.py: each test item \
             with its ranked expert-labeled pool neighbours) it also measures label accuracy zero-shot \
-            and with k retrieved examples.
+            and with k retrieved examples. \
+            With --local it starts its own llama.cpp servers (one per arm, fresh, so no arm reuses \
+            another's prompt cache) and labels --test-items test items with --k examples retrieved \
+            from --expert gold-labeled pool items under each of --arms (LAYOUT@SLOTS; the arms take \
+            turns by blocks of --block items), printing prompt tokens sent and evaluated per label, \
+            labels/s, accuracy and the ratio to the first arm.
             """)
 
     @Option(help: "OpenAI-compatible API root; default: the local server's.")
@@ -44,6 +50,24 @@ struct BenchLLM: AsyncParsableCommand {
     var queueItems = 160
     @Option(help: "With --fake-latency: calls in flight for the concurrent run.")
     var concurrency = 16
+    @Flag(help: "Compare prompt layouts on fresh local llama.cpp servers this command starts and stops.")
+    var local = false
+    @Option(help: "With --local: gold-labeled pool items drawn as the expert's labels.")
+    var expert = 200
+    @Option(help: "With --local: test items drawn and labeled under each layout.")
+    var testItems = 150
+    @Option(help: "With --local: the arms, LAYOUT@SLOTS separated by commas; the first is the baseline of the ratios. Layouts: \(PromptLayout.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var arms = "similarity@2,shared-prefix@1,group-examples@1"
+    @Option(help: "With --local: calls in flight per arm (imfl label's default for the local server is 2).")
+    var inFlight = 2
+    @Option(help: "With --local: items per turn of an arm.")
+    var block = 25
+    @Option(help: "With --local: seeds the draw of expert and test items.")
+    var seed: UInt64 = 13
+    @Option(name: .customLong("description"), help: "With --local: the task phrase of the instruction, \"Classify TEXT.\"")
+    var taskDescription: String?
+    @Option(help: "With --local: the MiniLM model folder (default: where imfl finds it).")
+    var embedderModel: String?
 
     func validate() throws {
         guard items > 0, rounds > 0, k >= 0, accuracyItems > 0 else {
@@ -55,6 +79,14 @@ struct BenchLLM: AsyncParsableCommand {
         guard (1 ... 10000).contains(queueItems), (1 ... 256).contains(concurrency) else {
             throw ValidationError("--queue-items must be in 1…10000 and --concurrency in 1…256")
         }
+        guard (1 ... 100_000).contains(expert), (1 ... 100_000).contains(testItems), (1 ... 16).contains(inFlight),
+              block > 0
+        else {
+            throw ValidationError("--expert, --test-items and --block must be positive, --in-flight in 1…16")
+        }
+        for arm in arms.split(separator: ",") where PromptLayoutBenchmark.Arm(String(arm), defaultSlots: 2) == nil {
+            throw ValidationError("--arms: '\(arm)' is not LAYOUT@SLOTS with a layout among \(PromptLayout.allCases.map(\.rawValue).joined(separator: ", ")) and 1…16 slots")
+        }
         guard LabelConstraintMode(rawValue: constraint) != nil else {
             throw ValidationError("--constraint must be grammar, json_schema or none, not '\(constraint)'")
         }
@@ -62,6 +94,7 @@ struct BenchLLM: AsyncParsableCommand {
 
     func run() async throws {
         if let fakeLatency { return try await runQueue(latency: fakeLatency) }
+        if local { return try await runLayouts() }
         let baseURL = try await resolveBaseURL()
         let data = try BenchData.load(folder: data)
         let mode = LabelConstraintMode(rawValue: constraint)!
@@ -114,6 +147,71 @@ struct BenchLLM: AsyncParsableCommand {
         let met = ratio <= 1.0 / 8 && wide.peakInFlight >= 8
         print(String(format: "concurrent/serial time: %.3f (target ≤ 0.125), peak in flight %d (target ≥ 8): %@",
                      ratio, wide.peakInFlight, met ? "met" : "MISSED"))
+    }
+
+    /// Each prompt layout on a fresh local server: the same items, the same k examples per item.
+    private func runLayouts() async throws {
+        let server = LocalLLMServer()
+        guard server.isInstalled else {
+            print("imfl bench llm --local: skipped: the local LLM is not installed (\(server.configuration.model.path)); run scripts/install-llm")
+            return
+        }
+        let folder = data ?? BenchData.defaultFolder()
+        guard let folder, FileManager.default.fileExists(atPath: folder + "/test.jsonl"),
+              FileManager.default.fileExists(atPath: folder + "/pool.jsonl")
+        else {
+            print("imfl bench llm --local: skipped: no data at \(folder ?? "?") (test.jsonl and pool.jsonl; pass --data or set IMFL_SHARED)")
+            return
+        }
+        let embedder: MiniLMEmbedder
+        do {
+            embedder = try MiniLMEmbedder(modelDirectory: embedderModel)
+        } catch {
+            print("imfl bench llm --local: skipped: no sentence embedder for retrieval: \(error)")
+            return
+        }
+        let bench = try BenchData.load(folder: folder)
+        let test = PromptLayoutBenchmark.sample(bench.test, count: testItems, seed: seed)
+        let expertRows = PromptLayoutBenchmark.sample(bench.pool, count: expert, seed: seed &+ 1)
+        let items = try PromptLayoutBenchmark.retrieve(test: test, expert: expertRows, embedder: embedder, k: k)
+        let arms = arms.split(separator: ",").compactMap { PromptLayoutBenchmark.Arm(String($0), defaultSlots: 2) }
+        let mode = LabelConstraintMode(rawValue: constraint)!
+        let task = taskDescription.map { "Classify \($0)." } ?? bench.task
+        let prompt = PromptBuilder(task: task, labels: bench.labels, constraint: mode)
+        print("imfl bench llm --local: \(folder), \(items.items.count) test items, k = \(k) of \(items.examples.count) expert labels (seed \(seed)), \(inFlight) calls in flight, constraint \(mode.rawValue), answer cache off")
+        print("task: \(task)")
+        let k = k
+        let results = try await PromptLayoutBenchmark.runLocal(
+            items, arms: arms, server: server.configuration, inFlight: inFlight, blockSize: block,
+            makeAnnotator: { client, log in
+                LLMAnnotator(client: client, prompt: prompt, options: .init(k: k, constraint: mode), log: log)
+            },
+            say: { print($0) })
+        print("")
+        print("arm                  sent/label  evaluated/label  shared ex.  labels/s  accuracy   ratio")
+        let baseline = results.first
+        for r in results {
+            let ratio = (baseline?.labelsPerSecond ?? 0) > 0 ? r.labelsPerSecond / baseline!.labelsPerSecond : 0
+            print(String(
+                format: "%@ %10.0f  %15.0f  %10.2f  %8.3f  %7.1f%%  %5.2f×",
+                r.arm.description.padding(toLength: 20, withPad: " ", startingAt: 0),
+                r.medianPromptTokens, r.medianEvaluatedTokens, r.meanSharedExamples, r.labelsPerSecond,
+                100 * r.accuracy, ratio))
+            if r.failed > 0 { print("  \(r.arm): \(r.failed) failed calls, counted wrong") }
+        }
+        let loads = results.flatMap(\.loads)
+        print("(arm: prompt layout @ server slots; sent, evaluated: median prompt tokens per label, from the server's usage and timings; shared ex.: mean examples a prompt shares, from its first, with the one sent before it; ratio: labels/s over the first arm's"
+            + (loads.isEmpty ? ")" : String(format: "; 1-minute load average %.1f–%.1f during the run)", loads.min()!, loads.max()!)))
+        if let baseline {
+            for r in results.dropFirst() {
+                let ratio = baseline.labelsPerSecond > 0 ? r.labelsPerSecond / baseline.labelsPerSecond : 0
+                let change = 100 * (r.accuracy - baseline.accuracy)
+                print(String(
+                    format: "%@ vs %@: %.2f× labels/s (target ≥ 2), accuracy %+.1f points (target within 2): %@",
+                    r.arm.description, baseline.arm.description, ratio, change,
+                    ratio >= 2 && change >= -2 ? "met" : "MISSED"))
+            }
+        }
     }
 
     private func resolveBaseURL() async throws -> String {

@@ -36,7 +36,7 @@ struct Status: AsyncParsableCommand {
                 lines.append("    " + label.padding(toLength: width, withPad: " ", startingAt: 0) + sources.map { String(counts[$0] ?? 0).leftPadded(9) }.joined())
             }
         }
-        lines.append("  LLM       \(s.llmCalls) calls, \(s.llmErrors) errors, \(s.llmCacheHits) from cache, \(s.promptTokens) prompt + \(s.completionTokens) completion tokens, cost \(String(format: "%.4f", s.llmCost))")
+        lines.append("  LLM       \(s.llmCalls) calls, \(s.llmErrors) errors, \(s.llmCacheHits) from cache, \(s.promptTokens) prompt\(evaluatedText(s)) + \(s.completionTokens) completion tokens, cost \(String(format: "%.4f", s.llmCost))")
         if llmEnabled {
             lines.append("  LLM view  \(s.truncatedForLLM) of \(s.poolItems) pool items truncated for the LLM at llm.max_item_tokens = \(s.itemTokenLimit)")
         }
@@ -46,6 +46,14 @@ struct Status: AsyncParsableCommand {
             lines.append("  macro-F1  \(String(format: "%.1f", f1 * 100))\(interval) on \(s.latestEvaluated) items (latest round)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// " (N evaluated)": the prompt tokens the server did not take from its prompt cache,
+    /// said against the tokens they compare with when older calls did not report it.
+    private static func evaluatedText(_ s: SessionStatus) -> String {
+        guard let evaluated = s.promptTokensEvaluated else { return "" }
+        return s.promptTokensWithEvaluated == s.promptTokens
+            ? " (\(evaluated) evaluated)" : " (\(evaluated) evaluated of \(s.promptTokensWithEvaluated) in the calls that report it)"
     }
 }
 
