@@ -79,7 +79,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "IMFLTerminalTests", dependencies: ["IMFLTerminal"]),
+        .testTarget(name: "IMFLTerminalTests", dependencies: ["IMFLTerminal", "IMFLTestSupport"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["IMFLCore", "IMFLTerminal", .product(name: "GRDB", package: "GRDB.swift")]

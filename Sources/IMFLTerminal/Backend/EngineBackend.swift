@@ -31,12 +31,19 @@ public actor EngineBackend: LabelingBackend {
     private let continuation: AsyncStream<BackendEvent>.Continuation
 
     public init(session: Session, engine: RoundEngine) throws {
-        self.config = session.config
-        self.guidelines = try? session.guidelines()
+        try self.init(config: session.config, guidelines: try? session.guidelines(), engine: engine)
+    }
+
+    /// - Parameters:
+    ///   - config: the session's settings: labels, schedule, the prompt's limits.
+    ///   - guidelines: the guidelines file's text, if the session has one.
+    public init(config: SessionConfig, guidelines: String?, engine: RoundEngine) throws {
+        self.config = config
+        self.guidelines = guidelines
         self.engine = engine
-        self.schedule = try session.config.schedule()
-        self.prompt = session.config.annotatorSettings.promptBuilder(labels: session.config.task.labels)
-        self.k = try session.config.engineConfiguration().fewShot
+        self.schedule = try config.schedule()
+        self.prompt = config.annotatorSettings.promptBuilder(labels: config.task.labels)
+        self.k = try config.engineConfiguration().fewShot
         (stream, continuation) = AsyncStream.makeStream(of: BackendEvent.self)
     }
 
