@@ -45,22 +45,15 @@ public struct ReviewRow: Sendable, Equatable {
 /// The Review screen's list: the engine replays the log, clusters off the actor and orders.
 extension RoundEngine {
     /// Every LLM label in force (overridden ones included) in `order`.
-    /// - Parameter unreviewedOnly: only the labels the expert has not judged yet.
-    public func reviewRows(order: ReviewOrder, unreviewedOnly: Bool = false) async -> [ReviewRow] {
+    /// - Parameters:
+    ///   - unreviewedOnly: only the labels the expert has not judged yet.
+    ///   - window: the positions of the ordered list whose `examples` are filled (the screen's
+    ///     page); the other rows carry none, since ordering never needs them. Nil fills all.
+    public func reviewRows(order: ReviewOrder, unreviewedOnly: Bool = false, window: Range<Int>? = nil) async -> [ReviewRow] {
         let labeled = log.currentLabels.values.filter { $0.llm != nil && (!unreviewedOnly || $0.review == nil) }
         let clusters = await clustersOfLLMLabels()
         let judge = await expertJudge()
-        var rows = [ReviewRow]()
-        rows.reserveCapacity(labeled.count)
-        for current in labeled {
-            guard let llm = current.llm, let llmLabel = llm.label, let item = items[current.itemID] else { continue }
-            let round = current.round ?? llm.round ?? 1
-            rows.append(ReviewRow(
-                itemID: item.id, key: item.key, text: item.text, round: round, llmLabel: llmLabel, llmConfidence: llm.confidence,
-                prediction: judge.flatMap { prediction(for: item.id, by: $0) }, cluster: clusters[item.id] ?? 0,
-                label: current.label, source: current.source, review: current.review,
-                examples: examples(seenBy: llm), note: log.note(item.id)))
-        }
+        var rows = labeled.compactMap { row(for: $0, clusters: clusters, judge: judge) }
         func sure(_ row: ReviewRow) -> Double { row.sureness ?? 2 }
         switch order {
         case .lowestConfidence:
@@ -74,7 +67,29 @@ extension RoundEngine {
         case .cluster:
             rows.sort { ($0.cluster, sure($0), $0.itemID) < ($1.cluster, sure($1), $1.itemID) }
         }
+        for i in window.map({ $0.clamped(to: rows.indices) }) ?? rows.indices {
+            rows[i].examples = log.current(rows[i].itemID)?.llm.map(examples(seenBy:)) ?? []
+        }
         return rows
+    }
+
+    /// One item's row, with its examples (after an accept or override, the screen refreshes
+    /// that row alone); nil when the item has no LLM label.
+    public func reviewRow(_ itemID: Int64) async -> ReviewRow? {
+        guard let current = log.current(itemID), let llm = current.llm else { return nil }
+        var row = row(for: current, clusters: await clustersOfLLMLabels(), judge: await expertJudge())
+        row?.examples = examples(seenBy: llm)
+        return row
+    }
+
+    /// The row of one LLM-labeled item, without its examples.
+    private func row(for current: CurrentLabel, clusters: [Int64: Int], judge: (any Classifier)?) -> ReviewRow? {
+        guard let llm = current.llm, let llmLabel = llm.label, let item = items[current.itemID] else { return nil }
+        return ReviewRow(
+            itemID: item.id, key: item.key, text: item.text, round: current.round ?? llm.round ?? 1, llmLabel: llmLabel,
+            llmConfidence: llm.confidence, prediction: judge.flatMap { prediction(for: item.id, by: $0) },
+            cluster: clusters[item.id] ?? 0, label: current.label, source: current.source, review: current.review,
+            examples: [], note: log.note(item.id))
     }
 
     /// The examples an LLM label's prompt carried, most similar first, with the label each had
@@ -133,13 +148,12 @@ public struct SessionDashboard: Sendable, Equatable {
     /// LLM labels the expert replaced.
     public var overrides: Int
     /// LLM labels the expert judged one by one, and how many of them were kept.
-    public var agreement: (compared: Int, agreed: Int)
+    public var agreement: Agreement
     public var llmCalls: LLMCallTotals
 
-    public static func == (a: Self, b: Self) -> Bool {
-        a.metrics == b.metrics && a.used == b.used && a.currentRound == b.currentRound
-            && a.expertLabels == b.expertLabels && a.overrides == b.overrides
-            && a.agreement == b.agreement && a.llmCalls == b.llmCalls
+    public struct Agreement: Sendable, Equatable {
+        public var compared: Int
+        public var agreed: Int
     }
 }
 
@@ -158,7 +172,7 @@ extension RoundEngine {
             currentRound: currentQueueSizes()?.round ?? min(configuration.schedule.rounds.count, metrics.count + 1),
             expertLabels: log.expertLabelCount,
             overrides: log.currentLabels.values.count { $0.source == .override },
-            agreement: (judged.count, judged.count { $0.llm == $0.expert }),
+            agreement: .init(compared: judged.count, agreed: judged.count { $0.llm == $0.expert }),
             llmCalls: try store.llmCallTotals())
     }
 }

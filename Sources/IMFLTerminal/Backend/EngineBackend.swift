@@ -136,9 +136,10 @@ public actor EngineBackend: LabelingBackend {
     // MARK: - Review screen
 
     public func reviewPage(sort: ReviewSort, unreviewedOnly: Bool, offset: Int, limit: Int) async throws -> ReviewPage {
-        let rows = await engine.reviewRows(order: sort, unreviewedOnly: unreviewedOnly)
-        let start = min(max(0, offset), rows.count)
-        let window = rows[start ..< min(rows.count, start + max(0, limit))]
+        let from = max(0, offset), to = max(0, offset) + max(0, limit)
+        let rows = await engine.reviewRows(order: sort, unreviewedOnly: unreviewedOnly, window: from ..< to)
+        let start = min(from, rows.count)
+        let window = rows[start ..< min(rows.count, to)]
         var items = [ReviewItem]()
         for row in window { items.append(await reviewItem(row)) }
         return ReviewPage(sort: sort, offset: start, items: items, total: rows.count, unreviewedOnly: unreviewedOnly)
@@ -221,7 +222,7 @@ public actor EngineBackend: LabelingBackend {
     }
 
     private func reviewItem(_ itemID: Int64) async throws -> ReviewItem {
-        guard let row = await engine.reviewRows(order: .lowestConfidence).first(where: { $0.itemID == itemID }) else {
+        guard let row = await engine.reviewRow(itemID) else {
             throw BackendError("item \(itemID) has no LLM label")
         }
         return await reviewItem(row)
