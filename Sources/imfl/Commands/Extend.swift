@@ -31,10 +31,8 @@ struct Extend: AsyncParsableCommand {
         let extended = text + (text.hasSuffix("\n") ? "" : "\n") + "\n" + SessionConfig.extensionTOML(more) + "\n"
         // The file is replaced only by one that parses, with the new rounds after the old.
         let config = try SessionConfig.parse(extended, path: path)
+        // `Schedule.extended(by:)` appends rounds, so the planned ones stay as they were.
         let after = try config.schedule()
-        guard Array(after.rounds.prefix(before.rounds.count)) == before.rounds else {
-            throw ValidationError("extending would change the planned rounds; session.toml is left as it was")
-        }
         try Data(extended.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         let added = after.rounds.dropFirst(before.rounds.count)
         print("added \(added.count) round\(added.count == 1 ? "" : "s") (\(added.map { "\($0.human) expert + \($0.llm) LLM" }.joined(separator: ", "))) after round \(before.rounds.count); rounds 1–\(before.rounds.count) are unchanged")
