@@ -58,7 +58,7 @@ public actor EngineBackend: LabelingBackend {
             // The LLM queue's bar follows the round the LLM works on (with overlapped rounds,
             // not the round the expert is in).
             if let r = now.llmRound ?? now.rounds.last {
-                let p = TaskProgress(done: r.llmDone, total: r.llmTotal)
+                let p = TaskProgress(done: r.llmDone, total: r.llmTotal, round: r.round)
                 if progress[.llmQueue] != p {
                     progress[.llmQueue] = p
                     continuation.yield(.progress(.llmQueue, p))
