@@ -19,12 +19,13 @@ public struct ExportedLabel: Sendable, Equatable, Codable {
 /// `imfl init` (the extra fields are ignored there), so a labeled set can seed a new session.
 public enum DatasetExport {
     /// The current labels of the session's pool, in file order, from the given sources.
-    public static func labels(of database: AppDatabase, sources: Set<LabelSource>) throws -> [ExportedLabel] {
-        let log = try database.replayedLog()
-        return try database.items(split: .pool).compactMap { item in
-            guard let id = item.id, let label = log.current(id), sources.contains(label.source) else { return nil }
+    public static func labels(of store: any SessionStore, sources: Set<LabelSource>) async throws -> [ExportedLabel] {
+        let log = try await store.replayedLog()
+        return try await store.items(in: .pool).compactMap { item in
+            let id = item.id
+            guard let label = log.current(id), sources.contains(label.source) else { return nil }
             return ExportedLabel(
-                id: item.key, text: item.text, label: label.label, source: label.source,
+                id: item.key ?? String(id), text: item.text, label: label.label, source: label.source,
                 round: label.round, confidence: label.confidence,
                 reviewed: label.source != .llm || label.reviewed, note: log.note(id))
         }

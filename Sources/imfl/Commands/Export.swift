@@ -35,7 +35,7 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session.openChecked(folder, access: .readOnly)
-        let labels = try DatasetExport.labels(of: session.database, sources: try sources())
+        let labels = try await DatasetExport.labels(of: session.store, sources: try sources())
         let data = try DatasetExport.render(labels, format: format.format)
         if let output {
             try data.write(to: URL(fileURLWithPath: output), options: .atomic)
