@@ -74,6 +74,7 @@ let package = Package(
                 "IMFLTestSupport",
                 "CKernels",
                 "IMFLNumerics",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

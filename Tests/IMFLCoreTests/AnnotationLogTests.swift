@@ -41,6 +41,41 @@ import Testing
         #expect(log.replay.expertLabelCount == 1)
     }
 
+    @Test func anIgnoreSetsTheItemAsideUntilUndoneOrLabeled() {
+        var log = Log()
+        log.add(Annotation(itemID: 1, kind: .ignore, round: 1, note: "unsure"))
+        #expect(log.replay.current(1) == nil)
+        #expect(log.replay.isSettled(1))
+        #expect(log.replay.ignored[1]?.note == "unsure")
+        // A late LLM answer does not bring an ignored item back as a label
+        _ = log.label(1, "a", .llm)
+        #expect(log.replay.current(1) == nil)
+        // Undo on the Label screen takes the ignore back, before any older expert label
+        _ = log.label(2, "b", .human)
+        log.add(Annotation(itemID: 3, kind: .ignore, round: 1))
+        #expect(log.undo(.expertLabel).map(\.itemID) == [3])
+        #expect(!log.replay.isSettled(3))
+        #expect(log.undo(.expertLabel).map(\.itemID) == [2])
+        #expect(log.undo(.expertLabel).map(\.itemID) == [1])
+        // Once the ignore is undone, the LLM's label is in force again
+        #expect(log.replay.current(1)?.source == .llm)
+        // An expert label after an ignore sets the label and ends the ignore
+        log.add(Annotation(itemID: 4, kind: .ignore, round: 1))
+        _ = log.label(4, "a", .human)
+        #expect(log.replay.label(4) == "a")
+        #expect(log.replay.ignored[4] == nil)
+        #expect(log.replay.expertLabelCount == 1)
+    }
+
+    @Test func shadowLabelsNeverCountAsLabels() {
+        var log = Log()
+        _ = log.label(1, "a", .shadow)
+        #expect(log.replay.current(1) == nil)
+        _ = log.label(1, "b", .human)
+        #expect(log.replay.current(1)?.llm == nil)
+        #expect(log.replay.label(1) == "b")
+    }
+
     @Test func undoTakesBackTheLatestExpertLabelOfAnyRoundAndKeepsTheEvents() {
         // Given expert labels in rounds 1 and 2
         var log = Log()

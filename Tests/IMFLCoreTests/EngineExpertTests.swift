@@ -147,6 +147,42 @@ struct EngineExpertTests {
         _ = await run.result
     }
 
+    @Test("an ignored item leaves the expert queue and its round trains without it; undo brings it back first")
+    func ignoreAnItem() async throws {
+        let (engine, _, _, run) = try start(.sequential)
+        await waitFor(engine) { if case .roundStarted = $0 { true } else { false } }
+        // Given round 1's first expert item
+        let first = try #require(await engine.nextExpertItem())
+        // When the expert ignores it with a reason
+        try await engine.ignore(itemID: first.itemID, reason: "  not about finance ")
+        // Then it is no longer offered, cannot be labeled or ignored again, and is never a label
+        #expect(await engine.nextExpertItem()?.itemID != first.itemID)
+        await #expect(throws: EngineError.alreadyLabeled(itemID: first.itemID)) {
+            try await engine.submit(itemID: first.itemID, label: "positive")
+        }
+        await #expect(throws: EngineError.notInExpertQueue(itemID: first.itemID)) { try await engine.ignore(itemID: first.itemID) }
+        #expect(await engine.currentLabel(first.itemID) == nil)
+        // And undo on the Label screen takes the ignore back: the item waits first in line
+        let outcome = try await engine.undo(.expertLabel)
+        #expect(outcome.undone.map(\.kind) == [.ignore])
+        #expect(outcome.undone.first?.note == "not about finance")
+        #expect(await engine.nextExpertItem()?.itemID == first.itemID)
+        // When it is ignored again and every other expert item of round 1 is labeled
+        try await engine.ignore(itemID: first.itemID)
+        var labeled = 0
+        while let task = await engine.nextExpertItem(), task.round == 1 {
+            try await engine.submit(itemID: task.itemID, label: gold[task.itemID]!)
+            labeled += 1
+        }
+        // Then round 1 trains without it
+        await waitFor(engine) { if case .roundFinished(let m) = $0 { m.round == 1 } else { false } }
+        #expect(try await engine.roundMetrics().first?.round == 1)
+        #expect(await engine.expertLabelCount == labeled)
+        #expect(await engine.currentLabel(first.itemID) == nil)
+        run.cancel()
+        _ = await run.result
+    }
+
     @Test("a note is an event of the log, shown with the item")
     func notes() async throws {
         let (engine, _, _, run) = try start()

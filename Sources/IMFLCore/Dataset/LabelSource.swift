@@ -10,13 +10,16 @@ public enum LabelSource: String, Sendable, Codable, CaseIterable, Hashable {
     case override
     /// The classifier's own prediction (never used for training).
     case model
+    /// The LLM's label of an item the expert labels too, asked only to measure the annotator's
+    /// accuracy on the items the session selects; never the item's label, never trained on.
+    case shadow
 
     /// The fidelity a label of this source counts as when training.
     public var fidelity: Fidelity? {
         switch self {
         case .human, .override: .human
         case .llm: .llm
-        case .model: nil
+        case .model, .shadow: nil
         }
     }
 }

@@ -49,7 +49,7 @@ public struct EvaluationSample: Sendable, Equatable {
 
     /// The items due by round `r` that have no label in force in `log`.
     public func pending(byRound r: Int, _ log: AnnotationLog) -> [Int64] {
-        due(byRound: r).filter { log.current($0) == nil }
+        due(byRound: r).filter { !log.isSettled($0) }
     }
 
     /// The order in which the expert meets a round's waiting items: the query items in rank

@@ -88,7 +88,7 @@ extension RoundEngine {
         try await serialized {
             guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
             guard let r = expertRound(of: itemID) else { throw EngineError.notInExpertQueue(itemID: itemID) }
-            guard log.current(itemID) == nil else { throw EngineError.alreadyLabeled(itemID: itemID) }
+            guard !log.isSettled(itemID) else { throw EngineError.alreadyLabeled(itemID: itemID) }
             try await append([.label(label, itemID: itemID, source: .human, round: r)])
             returned.removeAll { $0 == itemID }
             return r
@@ -98,10 +98,24 @@ extension RoundEngine {
     /// The expert passes over an item: it comes back after every other waiting item.
     public func skip(itemID: Int64) async throws {
         try await serialized {
-            guard let r = expertRound(of: itemID), log.current(itemID) == nil else {
+            guard let r = expertRound(of: itemID), !log.isSettled(itemID) else {
                 throw EngineError.notInExpertQueue(itemID: itemID)
             }
             try await append([Annotation(itemID: itemID, kind: .skip, round: r)])
+            returned.removeAll { $0 == itemID }
+        }
+    }
+
+    /// The expert sets an item aside instead of labeling it (unsure, off-topic, disputed), with
+    /// an optional reason: it stops waiting, its round can close without it, it is exported as
+    /// ignored and never trained on. Undo on the Label screen brings it back.
+    public func ignore(itemID: Int64, reason: String? = nil) async throws {
+        try await serialized {
+            guard let r = expertRound(of: itemID), !log.isSettled(itemID) else {
+                throw EngineError.notInExpertQueue(itemID: itemID)
+            }
+            let why = reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+            try await append([Annotation(itemID: itemID, kind: .ignore, round: r, note: why)])
             returned.removeAll { $0 == itemID }
         }
     }

@@ -247,11 +247,11 @@ public actor RoundEngine {
 
     /// Queue entries of round `r` and fidelity `f` with no label in force, by rank.
     func pending(_ r: Int, _ f: Fidelity) -> [QueueEntry] {
-        (queues[r] ?? []).filter { $0.fidelity == f && log.current($0.itemID) == nil }
+        (queues[r] ?? []).filter { $0.fidelity == f && !log.isSettled($0.itemID) }
     }
 
     private func isComplete(_ r: Int) -> Bool {
-        (queues[r] ?? []).allSatisfy { log.current($0.itemID) != nil } && evaluation.pending(byRound: r, log).isEmpty
+        (queues[r] ?? []).allSatisfy { log.isSettled($0.itemID) } && evaluation.pending(byRound: r, log).isEmpty
     }
 
     func queueSizes(_ r: Int) -> QueueSizes {
@@ -275,7 +275,7 @@ public actor RoundEngine {
             switch event.kind {
             case .label: eventSink.yield(.labeled(itemID: event.itemID, label: event.label ?? "", source: event.source ?? .human))
             case .undo: eventSink.yield(.undone(itemID: event.itemID))
-            case .accept, .skip, .note: break
+            case .accept, .skip, .note, .ignore: break
             }
             if let r = queueRound(of: event.itemID) ?? labelingRound { touched.insert(r) }
         }

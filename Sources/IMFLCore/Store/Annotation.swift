@@ -17,6 +17,9 @@ public struct Annotation: Sendable, Hashable, Codable, Identifiable {
         case skip
         /// A free-text note on the item (an empty note clears it).
         case note
+        /// The expert set the item aside (unsure, off-topic, disputed; `note` says why): it leaves
+        /// the expert queue, is exported as ignored and is never trained on.
+        case ignore
     }
 
     /// Position in the log, strictly increasing in append order; nil until the store appends it.
@@ -74,7 +77,7 @@ public struct Annotation: Sendable, Hashable, Codable, Identifiable {
         examples: [Int64]? = nil, promptHash: String? = nil
     ) -> Annotation {
         Annotation(itemID: itemID, kind: .label, label: label, source: source,
-                   annotator: source == .llm ? "llm" : "expert", round: round, confidence: confidence,
+                   annotator: source == .llm || source == .shadow ? "llm" : "expert", round: round, confidence: confidence,
                    examples: examples, promptHash: promptHash)
     }
 
@@ -84,11 +87,11 @@ public struct Annotation: Sendable, Hashable, Codable, Identifiable {
                    supersedes: target.id, batch: batch)
     }
 
-    /// An event from the expert (a label, override, accept, skip or note), as opposed to the LLM.
+    /// An event from the expert (a label, override, accept, skip, note or ignore), as opposed to the LLM.
     public var isExpertAction: Bool {
         switch kind {
         case .label: source == .human || source == .override
-        case .accept, .skip, .note: true
+        case .accept, .skip, .note, .ignore: true
         case .undo: false
         }
     }

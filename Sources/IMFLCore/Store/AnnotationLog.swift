@@ -33,7 +33,7 @@ public struct CurrentLabel: Sendable, Hashable {
 
 /// Which expert actions an undo takes back: each screen undoes its own.
 public enum UndoScope: Sendable, Hashable {
-    /// The Label screen: the expert's latest first-hand label still in force, of any round.
+    /// The Label screen: the expert's latest first-hand label or ignore still in force, of any round.
     case expertLabel
     /// The Review screen: the latest accept or override still in force; a bulk accept is one step.
     case review
@@ -50,7 +50,10 @@ public enum UndoScope: Sendable, Hashable {
 /// - `accept` marks the LLM label in force as reviewed; `override` marks it reviewed and replaces it;
 /// - `note` sets the item's note (an empty one clears it), `skip` sends the item to the back of
 ///   the expert queue; both can be undone like any expert action;
-/// - `model` labels (the classifier's predictions) never count as labels.
+/// - `ignore` sets the item aside: it has no label in force until the ignore is undone (or the
+///   expert labels it after all), is never trained on, and no longer waits for the expert;
+/// - `model` labels (the classifier's predictions) and `shadow` labels (the LLM asked about an
+///   expert item only to measure the annotator) never count as labels.
 ///
 /// Applying an event costs only the events of its item, so replaying is incremental.
 public struct AnnotationLog: Sendable {
@@ -66,6 +69,8 @@ public struct AnnotationLog: Sendable {
     public private(set) var notes: [Int64: String] = [:]
     /// The latest skip in force per item.
     private var skips: [Int64: Int64] = [:]
+    /// The ignore in force per item (its `note` says why, when the expert gave a reason).
+    public private(set) var ignored: [Int64: Annotation] = [:]
     /// Position of the last event replayed.
     public private(set) var lastID: Int64 = 0
 
@@ -97,15 +102,17 @@ public struct AnnotationLog: Sendable {
         var current: CurrentLabel?
         var note: String?
         var skip: Int64?
+        var ignore: Annotation?
         for id in itemEvents[item] ?? [] where !cancelled.contains(id) {
             let e = events[id]!
             switch e.kind {
             case .label:
                 guard let label = e.label, let source = e.source else { continue }
                 switch source {
-                case .model:
+                case .model, .shadow:
                     continue
                 case .llm:
+                    if ignore != nil { continue }
                     if let c = current, c.source.fidelity == .human {
                         current?.llm = e
                         continue
@@ -113,6 +120,7 @@ public struct AnnotationLog: Sendable {
                     current = CurrentLabel(itemID: item, label: label, source: .llm, round: e.round,
                                            confidence: e.confidence, event: e, llm: e, review: nil)
                 case .human:
+                    ignore = nil
                     current = CurrentLabel(itemID: item, label: label, source: .human, round: e.round,
                                            confidence: e.confidence, event: e, llm: current?.llm,
                                            review: current?.llm == nil ? nil : .overridden)
@@ -126,6 +134,9 @@ public struct AnnotationLog: Sendable {
                 note = (e.note ?? "").isEmpty ? nil : e.note
             case .skip:
                 skip = id
+            case .ignore:
+                ignore = e
+                current = nil
             case .undo:
                 continue
             }
@@ -133,6 +144,7 @@ public struct AnnotationLog: Sendable {
         currentLabels[item] = current
         notes[item] = note
         skips[item] = skip
+        ignored[item] = ignore
     }
 
     // MARK: - Reading
@@ -149,6 +161,9 @@ public struct AnnotationLog: Sendable {
 
     /// Items with a label in force, in id order.
     public var labeledItems: [Int64] { currentLabels.keys.sorted() }
+
+    /// Whether the item needs nothing more: it has a label in force, or the expert set it aside.
+    public func isSettled(_ itemID: Int64) -> Bool { currentLabels[itemID] != nil || ignored[itemID] != nil }
 
     /// Whether the item's label in force is the expert's (first-hand or override).
     public func hasExpertLabel(_ itemID: Int64) -> Bool { currentLabels[itemID]?.source.fidelity == .human }
@@ -177,6 +192,7 @@ public struct AnnotationLog: Sendable {
             let e = events[id]!
             switch scope {
             case .expertLabel:
+                if e.kind == .ignore, ignored[e.itemID]?.id == id { return [e] }
                 guard e.kind == .label, e.source == .human, currentLabels[e.itemID]?.event.id == id else { continue }
                 return [e]
             case .review:

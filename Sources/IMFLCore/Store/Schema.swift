@@ -130,6 +130,49 @@ enum Schema {
                 t.add(column: "promptTokensEvaluated", .integer)
             }
         }
+        // Widens the annotation log's two CHECKs: `ignore` (the expert set an item aside as
+        // unsure, off-topic or disputed: logged and exported, never trained on) and `shadow`
+        // (an LLM label of an expert item, asked only to measure the annotator). SQLite cannot
+        // alter a CHECK, so the table is rebuilt with every row and id kept.
+        migrator.registerMigration("v3-annotation-kinds") { db in
+            // The AUTOINCREMENT counter goes with the dropped table; it is carried over so that
+            // no id is ever given twice.
+            let sequence = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'annotation'")
+            try db.execute(sql: """
+                CREATE TABLE annotation_v3 (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    itemId INTEGER NOT NULL REFERENCES item(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('label', 'accept', 'undo', 'skip', 'note', 'ignore')),
+                    label TEXT REFERENCES label(name),
+                    source TEXT CHECK (source IN ('human', 'llm', 'override', 'model', 'shadow')),
+                    annotator TEXT NOT NULL,
+                    round INTEGER,
+                    confidence DOUBLE,
+                    note TEXT,
+                    supersedes INTEGER REFERENCES annotation(id),
+                    createdAt DATETIME NOT NULL,
+                    examples TEXT,
+                    promptHash TEXT,
+                    batch INTEGER,
+                    CHECK (kind <> 'label' OR (label IS NOT NULL AND source IS NOT NULL)),
+                    CHECK (kind <> 'accept' OR label IS NOT NULL),
+                    CHECK (kind <> 'undo' OR supersedes IS NOT NULL)
+                );
+                INSERT INTO annotation_v3
+                    (id, itemId, kind, label, source, annotator, round, confidence, note, supersedes,
+                     createdAt, examples, promptHash, batch)
+                    SELECT id, itemId, kind, label, source, annotator, round, confidence, note, supersedes,
+                           createdAt, examples, promptHash, batch FROM annotation;
+                DROP TABLE annotation;
+                ALTER TABLE annotation_v3 RENAME TO annotation;
+                CREATE INDEX annotation_on_itemId ON annotation(itemId, id);
+                """)
+            if let sequence {
+                let kept = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'annotation'") ?? 0
+                try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name = 'annotation'")
+                try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('annotation', ?)", arguments: [max(sequence, kept)])
+            }
+        }
         return migrator
     }
 }

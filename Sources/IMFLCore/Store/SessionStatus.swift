@@ -43,12 +43,15 @@ public struct SessionStatus: Sendable, Equatable {
     public var itemTokenLimit: Int = 0
     /// Pool items longer than that: the LLM labels them from the part before the cut.
     public var truncatedForLLM: Int = 0
+    /// Pool items the expert set aside (ignored) and has not labeled since.
+    public var ignored: Int = 0
 
     /// Computes the status of an open session.
     public static func compute(_ session: Session) async throws -> SessionStatus {
         let db = session.store
         let config = session.config
-        let current = try await db.replayedLog().currentLabels
+        let log = try await db.replayedLog()
+        let current = log.currentLabels
         let pool = try await db.items(in: .pool)
         let poolIDs = Set(pool.map(\.id))
         var bySource = [LabelSource: Int]()
@@ -88,7 +91,8 @@ public struct SessionStatus: Sendable, Equatable {
             latestEvaluated: latest?.evaluation.confusion.total ?? 0,
             evaluatedOn: try await session.evaluationDescription(),
             itemTokenLimit: config.llm.itemTokenLimit,
-            truncatedForLLM: truncatedForLLM(pool.map(\.text), config: config))
+            truncatedForLLM: truncatedForLLM(pool.map(\.text), config: config),
+            ignored: log.ignored.keys.count { poolIDs.contains($0) })
     }
 
     /// How many of `texts` the LLM prompt cuts, counted with the prompt's own cut.

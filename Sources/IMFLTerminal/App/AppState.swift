@@ -29,6 +29,8 @@ public enum LabelPhase: Equatable, Sendable {
     /// A label was sent; the backend has not yet confirmed that it is stored.
     case saving(String)
     case skipping
+    /// The item is being set aside (ignored).
+    case ignoring
     case undoing
     /// The expert queue is empty for now.
     case waiting
@@ -54,6 +56,7 @@ public struct LabelScreenState: Sendable {
         switch phase {
         case .saving: "still saving the previous label"
         case .skipping: "still skipping"
+        case .ignoring: "still setting the item aside"
         case .undoing: "still undoing"
         case .loading: "loading the next item"
         case .ready, .waiting: nil
@@ -151,6 +154,8 @@ public enum Overlay: Equatable, Sendable {
     /// The LLM's pause reason and last error in full.
     case llmError(scroll: Int)
     case note(itemID: Int64, text: String)
+    /// Setting the item aside, with an optional reason being typed.
+    case ignore(itemID: Int64, reason: String)
     case picker(PickerState)
     case bulkThreshold(text: String)
 }

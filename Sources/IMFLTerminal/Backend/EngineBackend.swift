@@ -121,12 +121,16 @@ public actor EngineBackend: LabelingBackend {
         try await engineCall { try await self.engine.skip(itemID: itemID) }
     }
 
+    public func ignore(itemID: Int64, reason: String) async throws {
+        try await engineCall { try await self.engine.ignore(itemID: itemID, reason: reason) }
+    }
+
     public func undo() async throws -> UndoResult? {
         guard let outcome = try await undo(.expertLabel), let target = outcome.undone.first else { return nil }
         let round = target.round ?? 0
         guard let task = await engine.expertTask(target.itemID, round: round, k: k) else { return nil }
         return UndoResult(item: await expertItem(task), withdrawnLabel: target.label ?? "", round: round,
-                          afterTraining: outcome.afterTraining)
+                          afterTraining: outcome.afterTraining, ignored: target.kind == .ignore)
     }
 
     public func setNote(itemID: Int64, note: String) async throws {

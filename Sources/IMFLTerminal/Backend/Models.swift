@@ -99,12 +99,15 @@ public struct UndoResult: Sendable, Equatable, Codable {
     public var round: Int
     /// The round was already trained: the change counts from the next retrain on.
     public var afterTraining: Bool
+    /// What was taken back was setting the item aside, not a label.
+    public var ignored: Bool
 
-    public init(item: ExpertItem, withdrawnLabel: String, round: Int, afterTraining: Bool = false) {
+    public init(item: ExpertItem, withdrawnLabel: String, round: Int, afterTraining: Bool = false, ignored: Bool = false) {
         self.item = item
         self.withdrawnLabel = withdrawnLabel
         self.round = round
         self.afterTraining = afterTraining
+        self.ignored = ignored
     }
 }
 

@@ -169,6 +169,7 @@ public enum LabelScreen {
         case .llm: "llm     "
         case .override: "override"
         case .model: "model   "
+        case .shadow: "shadow  "
         }
     }
 
@@ -177,7 +178,7 @@ public enum LabelScreen {
         case .human: .human
         case .llm: .llm
         case .override: .override
-        case .model: .dim
+        case .model, .shadow: .dim
         }
     }
 }
