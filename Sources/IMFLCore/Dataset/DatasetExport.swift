@@ -30,23 +30,25 @@ public struct ExportedIgnore: Sendable, Equatable, Codable {
 /// `imfl init` (the extra fields are ignored there), so a labeled set can seed a new session.
 public enum DatasetExport {
     /// The current labels of the session's pool, in file order, from the given sources.
-    public static func labels(of database: AppDatabase, sources: Set<LabelSource>) throws -> [ExportedLabel] {
-        let log = try database.replayedLog()
-        return try database.items(split: .pool).compactMap { item in
-            guard let id = item.id, let label = log.current(id), sources.contains(label.source) else { return nil }
+    public static func labels(of store: any SessionStore, sources: Set<LabelSource>) async throws -> [ExportedLabel] {
+        let log = try await store.replayedLog()
+        return try await store.items(in: .pool).compactMap { item in
+            let id = item.id
+            guard let label = log.current(id), sources.contains(label.source) else { return nil }
             return ExportedLabel(
-                id: item.key, text: item.text, label: label.label, source: label.source,
+                id: item.key ?? String(id), text: item.text, label: label.label, source: label.source,
                 round: label.round, confidence: label.confidence,
                 reviewed: label.source != .llm || label.reviewed, note: log.note(id))
         }
     }
 
     /// The pool items set aside by the expert and not labeled since, in file order.
-    public static func ignored(of database: AppDatabase) throws -> [ExportedIgnore] {
-        let log = try database.replayedLog()
-        return try database.items(split: .pool).compactMap { item in
-            guard let id = item.id, let event = log.ignored[id] else { return nil }
-            return ExportedIgnore(id: item.key, text: item.text, round: event.round, reason: event.note, note: log.note(id))
+    public static func ignored(of store: any SessionStore) async throws -> [ExportedIgnore] {
+        let log = try await store.replayedLog()
+        return try await store.items(in: .pool).compactMap { item in
+            let id = item.id
+            guard let event = log.ignored[id] else { return nil }
+            return ExportedIgnore(id: item.key ?? String(id), text: item.text, round: event.round, reason: event.note, note: log.note(id))
         }
     }
 

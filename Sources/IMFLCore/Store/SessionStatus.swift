@@ -47,28 +47,28 @@ public struct SessionStatus: Sendable, Equatable {
     public var ignored: Int = 0
 
     /// Computes the status of an open session.
-    public static func compute(_ session: Session) throws -> SessionStatus {
-        let db = session.database
+    public static func compute(_ session: Session) async throws -> SessionStatus {
+        let db = session.store
         let config = session.config
-        let log = try db.replayedLog()
+        let log = try await db.replayedLog()
         let current = log.currentLabels
-        let pool = try db.items(split: .pool)
-        let poolIDs = Set(pool.compactMap(\.id))
+        let pool = try await db.items(in: .pool)
+        let poolIDs = Set(pool.map(\.id))
         var bySource = [LabelSource: Int]()
         var byLabel = [String: [LabelSource: Int]]()
         for (itemId, label) in current where poolIDs.contains(itemId) {
             bySource[label.source, default: 0] += 1
             byLabel[label.label, default: [:]][label.source, default: 0] += 1
         }
-        let rounds = try db.rounds()
-        let calls = try db.llmCallTotals()
+        let rounds = try await db.rounds()
+        let calls = try await db.llmCallTotals()
         let humanBudget = Int((Double(config.budget.total) * config.budget.humanShare).rounded())
         let humanUsed = bySource[.human] ?? 0
-        let latest = try db.metrics().last
+        let latest = try await db.metrics().last
         return SessionStatus(
             poolItems: poolIDs.count,
-            testItems: try db.itemCount(split: .test),
-            labels: try db.labels(),
+            testItems: try await db.items(in: .test).count,
+            labels: try await db.labels(),
             bySource: bySource,
             byLabel: byLabel,
             roundsDone: rounds.filter { $0.status == .finished }.count,
@@ -89,7 +89,7 @@ public struct SessionStatus: Sendable, Equatable {
             latestMacroF1: latest?.evaluation.macroF1,
             latestInterval: latest?.evaluation.confusion.macroF1Interval(),
             latestEvaluated: latest?.evaluation.confusion.total ?? 0,
-            evaluatedOn: try session.evaluationDescription(),
+            evaluatedOn: try await session.evaluationDescription(),
             itemTokenLimit: config.llm.itemTokenLimit,
             truncatedForLLM: truncatedForLLM(pool.map(\.text), config: config),
             ignored: log.ignored.keys.count { poolIDs.contains($0) })

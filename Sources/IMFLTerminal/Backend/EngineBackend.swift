@@ -150,12 +150,12 @@ public actor EngineBackend: LabelingBackend {
     }
 
     public func accept(itemID: Int64) async throws -> ReviewItem {
-        try await engineCall { try await self.engine.accept(itemIDs: [itemID]) }
+        _ = try await engineCall { try await self.engine.accept(itemIDs: [itemID]) }
         return try await reviewItem(itemID)
     }
 
     public func override(itemID: Int64, label: String) async throws -> ReviewItem {
-        try await engineCall { try await self.engine.override(itemID: itemID, label: label) }
+        _ = try await engineCall { try await self.engine.override(itemID: itemID, label: label) }
         return try await reviewItem(itemID)
     }
 

@@ -38,7 +38,7 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session.openChecked(folder, access: .readOnly)
-        let aside = try DatasetExport.ignored(of: session.database)
+        let aside = try await DatasetExport.ignored(of: session.store)
         if ignored {
             let data = try DatasetExport.render(aside, format: format.format)
             if let output {
@@ -49,7 +49,7 @@ struct Export: AsyncParsableCommand {
             }
             return
         }
-        let labels = try DatasetExport.labels(of: session.database, sources: try sources())
+        let labels = try await DatasetExport.labels(of: session.store, sources: try sources())
         let data = try DatasetExport.render(labels, format: format.format)
         let more = aside.isEmpty ? "" : "; \(aside.count) item\(aside.count == 1 ? " was" : "s were") set aside unlabeled: `imfl export --ignored` lists them"
         if let output {

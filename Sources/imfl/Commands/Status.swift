@@ -13,7 +13,7 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session.openChecked(folder, access: .readOnly)
-        let status = try SessionStatus.compute(session)
+        let status = try await SessionStatus.compute(session)
         print(Self.render(status, name: session.config.task.name, llmEnabled: session.config.llm.enabled))
     }
 
