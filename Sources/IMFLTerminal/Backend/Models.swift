@@ -354,6 +354,8 @@ public struct DashboardSnapshot: Sendable, Equatable, Codable {
     public var agreementAgreed: Int
     public var progress: [BackgroundTask: TaskProgress]
     public var llm: LLMStatus
+    /// The experts' agreement where several labeled the same items; nil for one expert.
+    public var team: TeamAgreement? = nil
 
     public init(labels: [String], rounds: [RoundReport], schedule: [ScheduleEntry], currentRound: Int,
                 promptTokens: Int, completionTokens: Int, expertCost: Double, llmCost: Double,
