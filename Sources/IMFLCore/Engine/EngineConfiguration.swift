@@ -54,6 +54,10 @@ public struct EngineConfiguration: Sendable {
     public var embeddingBatch: Int
     /// Seeds selection (mixed with the round number).
     public var seed: UInt64
+    /// Who is at this engine's keyboard: every expert event it appends (labels, accepts,
+    /// overrides, skips, notes, undos) carries the name, so that on a shared session each
+    /// label says which expert gave it. "expert" for a session folder's one expert.
+    public var annotator = "expert"
 
     public init(
         labels: [String], schedule: Schedule, strategy: any QueryStrategy = EEQStrategy(),
