@@ -296,6 +296,9 @@ struct ViewTests {
         let text = render(state).lines.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "│ ")) }.joined(separator: " ")
         #expect(text.contains("The LLM's last error"))
         #expect(text.contains("set llm.constraint = \"json_schema\" in session.toml"))
+        // And what to do about it
+        #expect(text.contains("What to do: keep labeling"))
+        #expect(text.contains("then press T to retry now"))
         #expect(text.contains("Esc or E closes"))
         press([.char("E")], &session, &state)
         #expect(state.overlay == nil)
