@@ -58,6 +58,10 @@ public struct EngineConfiguration: Sendable {
     /// overrides, skips, notes, undos) carries the name, so that on a shared session each
     /// label says which expert gave it. "expert" for a session folder's one expert.
     public var annotator = "expert"
+    /// Share of each round's expert items a second expert labels too (`[team] overlap`).
+    public var overlap = 0.0
+    /// Experts who may settle the items experts labeled differently (`[team] adjudicators`).
+    public var adjudicators: [String] = []
 
     public init(
         labels: [String], schedule: Schedule, strategy: any QueryStrategy = EEQStrategy(),

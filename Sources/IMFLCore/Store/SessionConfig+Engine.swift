@@ -30,9 +30,12 @@ extension SessionConfig {
             eeq.subsampleFactor = query.subsampleFactor
             strategy = eeq
         }
-        return EngineConfiguration(
+        var configuration = EngineConfiguration(
             labels: task.labels, schedule: try schedule(), strategy: strategy, retrieval: exampleRetrieval,
             promptLayout: retrieval.promptLayout, pipeline: budget.pipeline, llmConcurrency: llm.maxConcurrency, seed: UInt64(max(0, query.seed)))
+        configuration.overlap = team.overlap
+        configuration.adjudicators = team.adjudicators
+        return configuration
     }
 
     /// How the session retrieves the examples of a prompt (and the neighbours the expert sees):

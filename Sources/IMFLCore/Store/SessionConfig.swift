@@ -124,6 +124,22 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
         enum CodingKeys: String, CodingKey { case sample }
     }
 
+    /// Several experts on one session: how many of their items two of them label, and who
+    /// settles their disagreements.
+    public struct Team: Sendable, Equatable, Decodable {
+        /// Share of each round's expert items that a second expert labels too, so that the
+        /// experts' agreement can be measured (Prodigy's `feed_overlap`, Label Studio's
+        /// `maximum_annotations`, for a share of the items).
+        public var overlap: Double = 0
+        /// Experts whose label settles an item the experts labeled differently; such an item
+        /// is not trained on until one of them has.
+        public var adjudicators: [String] = []
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey { case overlap, adjudicators }
+    }
+
     /// The terminal UI.
     public struct UI: Sendable, Equatable, Decodable {
         public var theme: String = "default"
@@ -143,6 +159,7 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
     /// The low-fidelity annotator (`[llm]`): endpoint, model, constraint, retries, prices.
     public var llm = LLMSettings()
     public var evaluation = Evaluation()
+    public var team = Team()
     public var ui = UI()
 
     public init(task: Task) {
@@ -150,7 +167,7 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
     }
 
     /// session.toml's tables.
-    enum CodingKeys: String, CodingKey { case task, budget, query, retrieval, embedder, llm, evaluation, ui }
+    enum CodingKeys: String, CodingKey { case task, budget, query, retrieval, embedder, llm, evaluation, team, ui }
 }
 
 // MARK: - Decoding with defaults
@@ -165,6 +182,7 @@ extension SessionConfig {
         embedder = try c.decodeIfPresent(Embedder.self, forKey: .embedder) ?? Embedder()
         llm = try c.decodeIfPresent(LLMSettings.self, forKey: .llm) ?? LLMSettings()
         evaluation = try c.decodeIfPresent(Evaluation.self, forKey: .evaluation) ?? Evaluation()
+        team = try c.decodeIfPresent(Team.self, forKey: .team) ?? Team()
         ui = try c.decodeIfPresent(UI.self, forKey: .ui) ?? UI()
     }
 }
@@ -253,6 +271,18 @@ extension SessionConfig.Evaluation {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         sample = try c.decodeIfPresent(Int.self, forKey: .sample) ?? Self().sample
+    }
+}
+
+extension SessionConfig.Team {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        overlap = try c.decodeIfPresent(Double.self, forKey: .overlap) ?? Self().overlap
+        adjudicators = try c.decodeIfPresent([String].self, forKey: .adjudicators) ?? []
+        if let empty = adjudicators.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty || $0 == "llm" }) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .adjudicators, in: c, debugDescription: "must be the names experts label with (--annotator), got \"\(empty)\"")
+        }
     }
 }
 
