@@ -289,6 +289,15 @@ extension RoundEngine {
     /// An item's id in the imported file, which the expert knows it by.
     public func key(of itemID: Int64) -> String? { items[itemID]?.key }
 
+    /// An item's text.
+    public func text(of itemID: Int64) -> String? { items[itemID]?.text }
+
+    /// Whether this engine's expert may settle disagreements (`[team] adjudicators`).
+    public var isAdjudicator: Bool { configuration.adjudicators.contains(configuration.annotator) }
+
+    /// This engine's expert and the session's adjudicators, for messages.
+    public var team: (annotator: String, adjudicators: [String]) { (configuration.annotator, configuration.adjudicators) }
+
     func prediction(for itemID: Int64, by model: any Classifier) -> ClassPrediction? {
         guard let row = vectorRow[itemID] else { return nil }
         let p = model.predictProbabilities(vectors.rows([row]))

@@ -161,6 +161,22 @@ public enum Overlay: Equatable, Sendable {
     case ignore(itemID: Int64, reason: String)
     case picker(PickerState)
     case bulkThreshold(text: String)
+    /// The experts' disagreements, for an adjudicator to settle.
+    case disputes(DisputeState)
+}
+
+/// The disagreements overlay: the list once loaded, and the selected row.
+public struct DisputeState: Equatable, Sendable {
+    public var list: DisputeList?
+    public var selected = 0
+    public init(list: DisputeList? = nil, selected: Int = 0) {
+        self.list = list
+        self.selected = selected
+    }
+    public var selectedItem: DisputeItem? {
+        guard let items = list?.items, items.indices.contains(selected) else { return nil }
+        return items[selected]
+    }
 }
 
 /// A line in the status bar.

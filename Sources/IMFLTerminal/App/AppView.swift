@@ -49,6 +49,8 @@ public enum AppView {
         case .bulkThreshold(let text):
             PromptOverlay.render(title: "Accept unreviewed LLM labels with confidence ≥", text: text,
                                  hint: bulkAcceptHint(state.review.bulkPreview), into: &buffer, area: rows[1])
+        case .disputes(let d):
+            DisputeOverlay.render(state, d, into: &buffer, area: rows[1])
         case .picker(let picker):
             LabelPicker(state: picker, labels: state.labels, keys: state.labelKeys).render(into: &buffer, area: rows[1])
         }

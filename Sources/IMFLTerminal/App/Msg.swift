@@ -16,6 +16,8 @@ public enum Msg: Sendable {
     case bulkPreview(BulkAcceptResult)
     case reviewUndone(ReviewUndoResult?)
     case dashboardLoaded(DashboardSnapshot)
+    case disputesLoaded(DisputeList)
+    case adjudicated(itemID: Int64, label: String)
     case event(BackendEvent)
     /// The backend call behind `effect` threw `message`.
     case failed(Effect, message: String)
@@ -38,6 +40,8 @@ public enum Effect: Sendable, Equatable {
     case previewBulkAccept(minConfidence: Double)
     case undoReview
     case loadDashboard
+    case loadDisputes
+    case adjudicate(itemID: Int64, label: String)
     case retryLLM
     case quit
 }
@@ -68,6 +72,10 @@ extension Effect {
             case .previewBulkAccept(let t): return .bulkPreview(try await backend.bulkAcceptPreview(minConfidence: t))
             case .undoReview: return .reviewUndone(try await backend.undoReview())
             case .loadDashboard: return .dashboardLoaded(try await backend.dashboard())
+            case .loadDisputes: return .disputesLoaded(try await backend.disputes())
+            case .adjudicate(let id, let label):
+                try await backend.adjudicate(itemID: id, label: label)
+                return .adjudicated(itemID: id, label: label)
             case .retryLLM:
                 await backend.retryLLM()
                 return nil

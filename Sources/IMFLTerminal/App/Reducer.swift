@@ -116,16 +116,36 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
             return []
         }
         let items = result.itemIDs.count == 1 ? "item \(result.displayIDs[0])" : "\(result.itemIDs.count) items"
+        if result.kind == .adjudication {
+            state.status = StatusLine("undid the decision on item \(result.displayIDs[0]); the experts' labels are disputed again (X lists them)")
+            return [reloadReview(&state)]
+        }
         let what = switch result.kind {
         case .accept: "accept"
         case .override: "override"
         case .bulkAccept: "bulk accept"
+        case .adjudication: "decision"
         }
         state.status = StatusLine("undid the \(what) of \(items); the LLM label\(result.itemIDs.count == 1 ? " is" : "s are") unreviewed again")
         return [reloadReview(&state)]
     case .dashboardLoaded(let snapshot):
         state.dashboard = snapshot
         return []
+    case .disputesLoaded(let list):
+        guard case .disputes(var d)? = state.overlay else { return [] }
+        d.list = list
+        d.selected = max(0, min(d.selected, list.items.count - 1))
+        state.overlay = .disputes(d)
+        return []
+    case .adjudicated(let id, let label):
+        let shown: String
+        if case .disputes(let d)? = state.overlay, let item = d.list?.items.first(where: { $0.itemID == id }) {
+            shown = item.displayID
+        } else {
+            shown = String(id)
+        }
+        state.status = .saved("settled item \(shown) as “\(label)”; it trains on that from the next retrain (u in Review takes it back)")
+        return [.loadDisputes]
     case .event(let event):
         return reduceEvent(&state, event)
     case .failed(let effect, let message):
@@ -141,7 +161,7 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
             state.review.loading = false
         case .undoReview:
             state.review.undoing = false
-        case .loadSession, .setNote, .bulkAccept, .previewBulkAccept, .loadDashboard, .retryLLM, .quit:
+        case .loadSession, .setNote, .bulkAccept, .previewBulkAccept, .loadDashboard, .loadDisputes, .adjudicate, .retryLLM, .quit:
             break
         }
         return []
@@ -251,6 +271,9 @@ private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
         return [.quit]
     case .help:
         state.overlay = .help(scroll: 0)
+    case .disputes:
+        state.overlay = .disputes(DisputeState())
+        return [.loadDisputes]
     case .guidelines:
         state.overlay = .guidelines(scroll: 0)
     case .nextScreen, .previousScreen:
@@ -389,6 +412,23 @@ private func move(_ action: Action, _ state: inout AppState) -> [Effect] {
 private func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
     guard let overlay = state.overlay else { return [] }
     switch overlay {
+    case .disputes(var d):
+        let count = d.list?.items.count ?? 0
+        switch key {
+        case .escape, .char("q"), .char("X"): state.overlay = nil
+        case .char("j"), .down: d.selected = min(d.selected + 1, max(0, count - 1))
+        case .char("k"), .up: d.selected = max(0, d.selected - 1)
+        case _ where state.labelIndex(for: key) != nil:
+            guard let item = d.selectedItem, let list = d.list else { return [] }
+            if let why = list.cannotSettle {
+                state.status = StatusLine(why, .warning)
+                return []
+            }
+            return [.adjudicate(itemID: item.itemID, label: state.labels[state.labelIndex(for: key)!])]
+        default: return []
+        }
+        if case .disputes = state.overlay { state.overlay = .disputes(d) }
+        return []
     case .help(let scroll), .guidelines(let scroll), .llmError(let scroll):
         let content: TextOverlay.Content? = switch overlay {
         case .guidelines: .guidelines

@@ -161,11 +161,30 @@ public actor EngineBackend: LabelingBackend {
 
     public func undoReview() async throws -> ReviewUndoResult? {
         guard let outcome = try await undo(.review) else { return nil }
-        let kind: ReviewUndoResult.Kind = outcome.undone.count > 1 || outcome.undone.first?.batch != nil ? .bulkAccept
+        var kind: ReviewUndoResult.Kind = outcome.undone.count > 1 || outcome.undone.first?.batch != nil ? .bulkAccept
             : outcome.undone.first?.kind == .accept ? .accept : .override
+        // An accept on an item the experts labeled (not the LLM) was an adjudicator's decision.
+        if kind == .accept, let id = outcome.undone.first?.itemID, await engine.currentLabel(id)?.disputed == true {
+            kind = .adjudication
+        }
         var shown = [String]()
         for event in outcome.undone { shown.append(await engine.key(of: event.itemID) ?? String(event.itemID)) }
         return ReviewUndoResult(kind: kind, itemIDs: outcome.undone.map(\.itemID), displayIDs: shown)
+    }
+
+    public func disputes() async throws -> DisputeList {
+        var items = [DisputeItem]()
+        for (id, labels) in await engine.disputes() {
+            items.append(DisputeItem(itemID: id, displayID: await engine.key(of: id) ?? String(id),
+                                     text: await engine.text(of: id) ?? "", labels: labels))
+        }
+        let team = await engine.team
+        let why: String? = await engine.isAdjudicator ? nil : EngineError.notAnAdjudicator(name: team.annotator, adjudicators: team.adjudicators).description
+        return DisputeList(items: items, cannotSettle: why)
+    }
+
+    public func adjudicate(itemID: Int64, label: String) async throws {
+        try await engineCall { try await self.engine.adjudicate(itemID: itemID, label: label) }
     }
 
     public func bulkAcceptPreview(minConfidence: Double) async throws -> BulkAcceptResult {

@@ -51,6 +51,13 @@ public protocol LabelingBackend: Sendable {
     /// action that one Review undo takes back.
     func bulkAccept(minConfidence: Double) async throws -> BulkAcceptResult
 
+    /// Items the session's experts labeled differently and no adjudicator has settled.
+    func disputes() async throws -> DisputeList
+
+    /// An adjudicator settles a disputed item with the label that stands; Review's undo takes
+    /// the decision back.
+    func adjudicate(itemID: Int64, label: String) async throws
+
     /// Figures for the dashboard.
     func dashboard() async throws -> DashboardSnapshot
 

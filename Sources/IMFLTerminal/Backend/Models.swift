@@ -112,10 +112,41 @@ public struct UndoResult: Sendable, Equatable, Codable {
 }
 
 /// What an undo on the Review screen took back: one accept or override, or a whole bulk accept.
+/// An item experts labeled differently, as the adjudicator sees it.
+public struct DisputeItem: Sendable, Equatable, Codable {
+    public var itemID: Int64
+    /// The item's id in the imported file, else its row id.
+    public var displayID: String
+    public var text: String
+    /// Each expert's label, by name.
+    public var labels: [String: String]
+
+    public init(itemID: Int64, displayID: String, text: String, labels: [String: String]) {
+        self.itemID = itemID
+        self.displayID = displayID
+        self.text = text
+        self.labels = labels
+    }
+}
+
+/// The disagreements between the session's experts, and whether this expert may settle them.
+public struct DisputeList: Sendable, Equatable, Codable {
+    public var items: [DisputeItem]
+    /// Why this expert cannot settle them; nil for an adjudicator.
+    public var cannotSettle: String?
+
+    public init(items: [DisputeItem], cannotSettle: String?) {
+        self.items = items
+        self.cannotSettle = cannotSettle
+    }
+}
+
 public struct ReviewUndoResult: Sendable, Equatable, Codable {
     /// What kind of judgement was taken back.
     public enum Kind: String, Sendable, Codable {
         case accept, override, bulkAccept
+        /// An adjudicator's decision on an item experts labeled differently.
+        case adjudication
     }
     public var kind: Kind
     /// The items whose LLM label is unreviewed again.

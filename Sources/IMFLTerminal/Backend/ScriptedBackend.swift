@@ -137,6 +137,14 @@ public actor ScriptedBackend: LabelingBackend {
 
     public func dashboard() async throws -> DashboardSnapshot { session.dashboard() }
 
+    public func disputes() async throws -> DisputeList { session.disputes() }
+
+    public func adjudicate(itemID: Int64, label: String) async throws {
+        try await pause()
+        try session.adjudicate(itemID: itemID, label: label)
+        try save()
+    }
+
     public func retryLLM() async { session.llm.pausedReason = nil }
 
     public nonisolated func events() -> AsyncStream<BackendEvent> { stream }

@@ -425,6 +425,15 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
         return ReviewUndoResult(kind: kind, itemIDs: ids, displayIDs: ids.map { datasetID(of: $0) ?? String($0) })
     }
 
+    /// A scripted session has one expert, so nothing to settle.
+    public func disputes() -> DisputeList {
+        DisputeList(items: [], cannotSettle: "this session has one expert; disagreements need a second (imfl label … --annotator NAME)")
+    }
+
+    public func adjudicate(itemID: Int64, label: String) throws {
+        throw BackendError("item \(itemID) is not disputed: this session has one expert")
+    }
+
     public func dashboard() -> DashboardSnapshot {
         let schedule = expertPlan.enumerated().map { i, planned in
             let r = i + 1
@@ -474,6 +483,10 @@ extension ScriptedSession {
             case .previewBulkAccept(let t): return .bulkPreview(bulkAcceptPreview(minConfidence: t))
             case .undoReview: return .reviewUndone(undoReview())
             case .loadDashboard: return .dashboardLoaded(dashboard())
+            case .loadDisputes: return .disputesLoaded(disputes())
+            case .adjudicate(let id, let label):
+                try adjudicate(itemID: id, label: label)
+                return .adjudicated(itemID: id, label: label)
             case .retryLLM:
                 llm.pausedReason = nil
                 return nil

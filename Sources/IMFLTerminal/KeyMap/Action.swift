@@ -26,6 +26,7 @@ public enum Action: String, CaseIterable, Sendable, Hashable {
     case bulkAccept = "bulk-accept"
     case cycleSort = "cycle-sort"
     case filterUnreviewed = "filter-unreviewed"
+    case disputes
     case refresh
     case retryLLM = "retry-llm"
     case showLLMError = "llm-error"
