@@ -271,7 +271,7 @@ struct LLMQueueTests {
         let server = try await LatencyChatServer.start(labels: Self.labels, latency: .milliseconds(50))
         let client = OpenAIChatClient(
             endpoint: ChatEndpoint(baseURL: server.baseURL, model: "fake"),
-            policy: ChatClientPolicy(requestTimeout: .seconds(120), maxConcurrentRequests: 8))
+            policy: ChatClientPolicy(requestTimeout: .seconds(3600), maxConcurrentRequests: 8))
         let annotator = LLMAnnotator(client: client, prompt: PromptBuilder(task: "Classify.", labels: Self.labels),
                                      options: .init(k: 5, constraint: .none, topLogprobs: 0))
         let store = InMemoryEngineStore(items: EngineTests.sessionItems())
