@@ -54,6 +54,10 @@ public struct EngineConfiguration: Sendable {
     public var embeddingBatch: Int
     /// Seeds selection (mixed with the round number).
     public var seed: UInt64
+    /// Share of each round's expert batch the LLM also labels as shadow labels (0: none).
+    public var shadowShare: Double
+    /// How LLM labels train the classifier, given the shadow labels' estimate.
+    public var llmLabelUse: LLMLabelUse
 
     public init(
         labels: [String], schedule: Schedule, strategy: any QueryStrategy = EEQStrategy(),
@@ -61,8 +65,11 @@ public struct EngineConfiguration: Sendable {
         promptLayout: PromptLayout = .similarity,
         llmStart: LLMStart = .afterExpert, pipeline: Pipeline = .overlapped, llmConcurrency: Int = 1,
         maxConsecutiveLLMFailures: Int = 3, retryDelay: Duration = .milliseconds(500),
-        llmPause: Duration = .seconds(20), embeddingBatch: Int = 64, seed: UInt64 = 0
+        llmPause: Duration = .seconds(20), embeddingBatch: Int = 64, seed: UInt64 = 0,
+        shadowShare: Double = 0, llmLabelUse: LLMLabelUse = .all
     ) {
+        self.shadowShare = min(1, max(0, shadowShare))
+        self.llmLabelUse = llmLabelUse
         self.labels = labels
         self.schedule = schedule
         self.strategy = strategy

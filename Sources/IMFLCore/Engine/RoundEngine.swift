@@ -44,6 +44,8 @@ public actor RoundEngine {
     var log = AnnotationLog()
     var rounds: [Int: RoundRecord] = [:]
     var queues: [Int: [QueueEntry]] = [:]
+    /// The expert items of each round the LLM labels too (shadow labels), drawn once per round.
+    var shadowQueues: [Int: [QueueEntry]] = [:]
     var models: [Int: any Classifier] = [:]
     /// Classifiers trained on the expert labels of rounds ≤ r, which rank the overlapped
     /// pipeline's early selections.
@@ -212,8 +214,8 @@ public actor RoundEngine {
     private func model(after r: Int) async throws -> (any Classifier)? {
         guard r >= 1, let record = rounds[r], let through = record.trainedThrough else { return nil }
         if let m = models[r] { return m }
-        let (data, _) = trainingSet(through: through, round: r)
-        let fitted = try await Self.fit(configuration.makeClassifier(configuration.labels.count, vectors.cols), data)
+        let training = try await roundTraining(through: through, round: r)
+        let fitted = try await Self.fit(configuration.makeClassifier(configuration.labels.count, vectors.cols), training.data)
         models[r] = fitted
         return fitted
     }
@@ -248,6 +250,7 @@ public actor RoundEngine {
 
     private func isComplete(_ r: Int) -> Bool {
         (queues[r] ?? []).allSatisfy { log.isSettled($0.itemID) } && evaluation.pending(byRound: r, log).isEmpty
+            && pendingShadows(r).isEmpty
     }
 
     func queueSizes(_ r: Int) -> QueueSizes {
@@ -291,7 +294,9 @@ public actor RoundEngine {
         }
         eventSink.yield(.training(round: r))
         let through = record.trainedThrough ?? log.lastID
-        let (data, prefix) = trainingSet(through: through, round: r)
+        let prefix = log.prefix(through: through, round: r)
+        let training = try await roundTraining(through: through, round: r)
+        let data = training.data
         let scored = evaluation.scored(testIDs: testIDs, items: items, log: prefix, classIndex: classIndex)
         let test = vectors.rows(scored.ids.map { vectorRow[$0]! })
         let classifier = try await Self.fit(configuration.makeClassifier(configuration.labels.count, vectors.cols), data)
@@ -307,12 +312,30 @@ public actor RoundEngine {
                                        expert: reviewed.map { classIndex[$0.expert]! },
                                        classes: configuration.labels.count),
             humanLabels: data.fidelities.filter { $0 == .human }.count,
-            llmLabels: data.fidelities.filter { $0 == .llm }.count)
+            llmLabels: data.fidelities.filter { $0 == .llm }.count,
+            llmEstimate: training.estimate, llmLabelUse: training.report)
         record.status = .finished
         record.trainedThrough = through
         try store.finishRound(record, metrics: metrics)
         rounds[r] = record
         eventSink.yield(.roundFinished(metrics))
+    }
+
+    /// What the classifier of round `round` trains on: the labels in force of its log prefix,
+    /// with the session's `llm_labels` option applied (fitted off the actor, since `auto`
+    /// fits the cross-validated comparison classifiers).
+    func roundTraining(through: Int64, round: Int) async throws -> RoundTraining {
+        let prefix = log.prefix(through: through, round: round)
+        return try await Self.makeTraining(prefix, items: items, classIndex: classIndex, vectorRow: vectorRow,
+                                           vectors: vectors, configuration: configuration)
+    }
+
+    @concurrent static func makeTraining(
+        _ log: AnnotationLog, items: [Int64: EngineItem], classIndex: [String: Int], vectorRow: [Int64: Int],
+        vectors: Matrix, configuration: EngineConfiguration
+    ) async throws -> RoundTraining {
+        try RoundTraining.make(log, items: items, classIndex: classIndex, vectorRow: vectorRow, vectors: vectors,
+                               configuration: configuration)
     }
 
     /// Every pool label in force after replaying the log up to `through`, counting only the

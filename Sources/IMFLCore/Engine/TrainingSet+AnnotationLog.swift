@@ -12,14 +12,15 @@ extension TrainingSet {
         _ log: AnnotationLog, items: [Int64: EngineItem], classIndex: [String: Int],
         vectorRow: [Int64: Int], vectors: Matrix
     ) -> TrainingSet {
-        var rows = [Int](), labels = [Int](), fidelities = [Fidelity]()
+        var rows = [Int](), labels = [Int](), fidelities = [Fidelity](), confidences = [Double?]()
         for id in log.labeledItems where items[id]?.split == .pool {
             guard let current = log.current(id), let f = current.source.fidelity,
                   let c = classIndex[current.label], let row = vectorRow[id] else { continue }
             rows.append(row)
             labels.append(c)
             fidelities.append(f)
+            confidences.append(f == .llm ? current.confidence : nil)
         }
-        return TrainingSet(features: vectors.rows(rows), labels: labels, fidelities: fidelities)
+        return TrainingSet(features: vectors.rows(rows), labels: labels, fidelities: fidelities, confidences: confidences)
     }
 }

@@ -71,6 +71,9 @@ public struct AnnotationLog: Sendable {
     private var skips: [Int64: Int64] = [:]
     /// The ignore in force per item (its `note` says why, when the expert gave a reason).
     public private(set) var ignored: [Int64: Annotation] = [:]
+    /// The latest shadow label in force per item: what the LLM answered when asked about an
+    /// expert item to measure itself (never the item's label).
+    public private(set) var shadowLabels: [Int64: Annotation] = [:]
     /// Position of the last event replayed.
     public private(set) var lastID: Int64 = 0
 
@@ -103,13 +106,17 @@ public struct AnnotationLog: Sendable {
         var note: String?
         var skip: Int64?
         var ignore: Annotation?
+        var shadow: Annotation?
         for id in itemEvents[item] ?? [] where !cancelled.contains(id) {
             let e = events[id]!
             switch e.kind {
             case .label:
                 guard let label = e.label, let source = e.source else { continue }
                 switch source {
-                case .model, .shadow:
+                case .model:
+                    continue
+                case .shadow:
+                    shadow = e
                     continue
                 case .llm:
                     if ignore != nil { continue }
@@ -145,6 +152,7 @@ public struct AnnotationLog: Sendable {
         notes[item] = note
         skips[item] = skip
         ignored[item] = ignore
+        shadowLabels[item] = shadow
     }
 
     // MARK: - Reading

@@ -124,6 +124,18 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
         enum CodingKeys: String, CodingKey { case sample }
     }
 
+    /// The classifier the session trains.
+    public struct Learner: Sendable, Equatable, Decodable {
+        /// How LLM labels train it, given the live estimate of the annotator's accuracy.
+        public var llmLabels: LLMLabelUse = .all
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case llmLabels = "llm_labels"
+        }
+    }
+
     /// The terminal UI.
     public struct UI: Sendable, Equatable, Decodable {
         public var theme: String = "default"
@@ -143,6 +155,7 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
     /// The low-fidelity annotator (`[llm]`): endpoint, model, constraint, retries, prices.
     public var llm = LLMSettings()
     public var evaluation = Evaluation()
+    public var learner = Learner()
     public var ui = UI()
 
     public init(task: Task) {
@@ -150,7 +163,7 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
     }
 
     /// session.toml's tables.
-    enum CodingKeys: String, CodingKey { case task, budget, query, retrieval, embedder, llm, evaluation, ui }
+    enum CodingKeys: String, CodingKey { case task, budget, query, retrieval, embedder, llm, evaluation, learner, ui }
 }
 
 // MARK: - Decoding with defaults
@@ -165,6 +178,7 @@ extension SessionConfig {
         embedder = try c.decodeIfPresent(Embedder.self, forKey: .embedder) ?? Embedder()
         llm = try c.decodeIfPresent(LLMSettings.self, forKey: .llm) ?? LLMSettings()
         evaluation = try c.decodeIfPresent(Evaluation.self, forKey: .evaluation) ?? Evaluation()
+        learner = try c.decodeIfPresent(Learner.self, forKey: .learner) ?? Learner()
         ui = try c.decodeIfPresent(UI.self, forKey: .ui) ?? UI()
     }
 }
@@ -253,6 +267,19 @@ extension SessionConfig.Evaluation {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         sample = try c.decodeIfPresent(Int.self, forKey: .sample) ?? Self().sample
+    }
+}
+
+extension SessionConfig.Learner {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let name = try c.decodeIfPresent(String.self, forKey: .llmLabels) {
+            guard let value = LLMLabelUse(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .llmLabels, in: c, debugDescription: "must be one of \(LLMLabelUse.names), got \"\(name)\"")
+            }
+            llmLabels = value
+        }
     }
 }
 

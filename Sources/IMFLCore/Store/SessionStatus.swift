@@ -43,12 +43,17 @@ public struct SessionStatus: Sendable, Equatable {
     public var itemTokenLimit: Int = 0
     /// Pool items longer than that: the LLM labels them from the part before the cut.
     public var truncatedForLLM: Int = 0
+    /// The live estimate of the LLM's accuracy from every shadow label so far.
+    public var llmEstimate: LLMAccuracyEstimate? = nil
+    /// What the latest round did with the LLM labels.
+    public var llmLabelUse: LLMLabelReport? = nil
 
     /// Computes the status of an open session.
     public static func compute(_ session: Session) throws -> SessionStatus {
         let db = session.database
         let config = session.config
-        let current = try db.replayedLog().currentLabels
+        let log = try db.replayedLog()
+        let current = log.currentLabels
         let pool = try db.items(split: .pool)
         let poolIDs = Set(pool.compactMap(\.id))
         var bySource = [LabelSource: Int]()
@@ -88,7 +93,17 @@ public struct SessionStatus: Sendable, Equatable {
             latestEvaluated: latest?.evaluation.confusion.total ?? 0,
             evaluatedOn: try session.evaluationDescription(),
             itemTokenLimit: config.llm.itemTokenLimit,
-            truncatedForLLM: truncatedForLLM(pool.map(\.text), config: config))
+            truncatedForLLM: truncatedForLLM(pool.map(\.text), config: config),
+            llmEstimate: llmEstimate(log, pool: poolIDs, labels: config.task.labels),
+            llmLabelUse: latest?.llmLabelUse)
+    }
+
+    /// The estimate from the session's shadow labels, as the engine computes it.
+    static func llmEstimate(_ log: AnnotationLog, pool: Set<Int64>, labels: [String]) -> LLMAccuracyEstimate? {
+        let items = Dictionary(uniqueKeysWithValues: pool.map { ($0, EngineItem(id: $0, text: "", gold: nil, split: .pool)) })
+        let classIndex = Dictionary(labels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let sample = ShadowSample(log, items: items, classIndex: classIndex)
+        return sample.pairs.isEmpty ? nil : sample.estimate(classes: labels.count)
     }
 
     /// How many of `texts` the LLM prompt cuts, counted with the prompt's own cut.

@@ -100,7 +100,12 @@ public enum DashboardScreen {
         let agreement = d.agreement.map { "\(Int(($0 * 100).rounded()))% (\(d.agreementAgreed)/\(d.agreementCompared) reviewed)" } ?? "no LLM label reviewed yet"
         var x = buffer.put("LLM vs expert agreement: ", x: area.x, y: y, style: .dim, maxX: area.right)
         buffer.put(agreement, x: x, y: y, style: .text, maxX: area.right)
-        y += 2
+        y += 1
+        for line in [d.llmEstimate, d.llmLabelUse].compactMap({ $0 }) where y < area.bottom {
+            buffer.put(line, x: area.x, y: y, style: .text, maxX: area.right)
+            y += 1
+        }
+        y += 1
 
         // Schedule table with the current round marked.
         let scheduleRows = max(0, min(d.schedule.count, area.bottom - y - 6))

@@ -25,7 +25,7 @@ struct Status: AsyncParsableCommand {
         lines.append("  rounds    \(s.roundsDone) of \(s.roundsPlanned) done")
         let overrides = s.bySource[.override] ?? 0
         lines.append("  budget    expert \(s.humanUsed)/\(s.humanBudget)\(overrides > 0 ? " (and \(overrides) LLM label\(overrides == 1 ? "" : "s") overridden)" : ""), LLM \(s.llmUsed)/\(s.llmBudget)")
-        let sources = LabelSource.allCases.filter { $0 != .model }
+        let sources = LabelSource.allCases.filter { $0 != .model && $0 != .shadow }
         let labeled = sources.reduce(0) { $0 + (s.bySource[$1] ?? 0) }
         lines.append("  labeled   \(labeled) of \(s.poolItems) pool items: " + sources.map { "\($0.rawValue) \(s.bySource[$0] ?? 0)" }.joined(separator: ", "))
         if labeled > 0 {
@@ -40,6 +40,8 @@ struct Status: AsyncParsableCommand {
         if llmEnabled {
             lines.append("  LLM view  \(s.truncatedForLLM) of \(s.poolItems) pool items truncated for the LLM at llm.max_item_tokens = \(s.itemTokenLimit)")
         }
+        if let estimate = s.llmEstimate { lines.append("  LLM right \(estimate.summary)") }
+        if let use = s.llmLabelUse { lines.append("  LLM use   \(use.summary)") }
         lines.append("  expert    cost \(String(format: "%.2f", s.humanCost))")
         if let f1 = s.latestMacroF1 {
             let interval = s.latestInterval.map { " 95% " + $0.percentText } ?? ""
