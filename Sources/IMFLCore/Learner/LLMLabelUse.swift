@@ -169,7 +169,6 @@ extension LLMLabelUse {
             return c < m ? lowBandUsed : highBandUsed
         }
         let keep = data.fidelities.indices.filter(used)
-        let given = data.fidelities.count { $0 == .llm }
         let usedCount = keep.count { data.fidelities[$0] == .llm }
         let yes = labels.indices.filter { byClass[$0] }.map { labels[$0] }
         let no = labels.indices.filter { !byClass[$0] }.map { labels[$0] }
