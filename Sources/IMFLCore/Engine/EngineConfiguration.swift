@@ -58,6 +58,8 @@ public struct EngineConfiguration: Sendable {
     public var shadowShare: Double
     /// How LLM labels train the classifier, given the shadow labels' estimate.
     public var llmLabelUse: LLMLabelUse
+    /// Share of each expert batch from round 2 on that LLM labels in doubt may take (0: none).
+    public var routeShare: Double
 
     public init(
         labels: [String], schedule: Schedule, strategy: any QueryStrategy = EEQStrategy(),
@@ -66,8 +68,9 @@ public struct EngineConfiguration: Sendable {
         llmStart: LLMStart = .afterExpert, pipeline: Pipeline = .overlapped, llmConcurrency: Int = 1,
         maxConsecutiveLLMFailures: Int = 3, retryDelay: Duration = .milliseconds(500),
         llmPause: Duration = .seconds(20), embeddingBatch: Int = 64, seed: UInt64 = 0,
-        shadowShare: Double = 0, llmLabelUse: LLMLabelUse = .all
+        shadowShare: Double = 0, llmLabelUse: LLMLabelUse = .all, routeShare: Double = 0
     ) {
+        self.routeShare = min(1, max(0, routeShare))
         self.shadowShare = min(1, max(0, shadowShare))
         self.llmLabelUse = llmLabelUse
         self.labels = labels

@@ -87,7 +87,7 @@ extension RoundEngine {
     public func submit(itemID: Int64, label: String) throws -> Int {
         guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
         guard let r = expertRound(of: itemID) else { throw EngineError.notInExpertQueue(itemID: itemID) }
-        guard !log.isSettled(itemID) else { throw EngineError.alreadyLabeled(itemID: itemID) }
+        guard awaitsExpert(itemID) else { throw EngineError.alreadyLabeled(itemID: itemID) }
         try append([.label(label, itemID: itemID, source: .human, round: r)])
         returned.removeAll { $0 == itemID }
         return r
@@ -95,7 +95,7 @@ extension RoundEngine {
 
     /// The expert passes over an item: it comes back after every other waiting item.
     public func skip(itemID: Int64) throws {
-        guard let r = expertRound(of: itemID), !log.isSettled(itemID) else {
+        guard let r = expertRound(of: itemID), awaitsExpert(itemID) else {
             throw EngineError.notInExpertQueue(itemID: itemID)
         }
         try append([Annotation(itemID: itemID, kind: .skip, round: r)])
@@ -106,7 +106,7 @@ extension RoundEngine {
     /// an optional reason: it stops waiting, its round can close without it, it is exported as
     /// ignored and never trained on. Undo on the Label screen brings it back.
     public func ignore(itemID: Int64, reason: String? = nil) throws {
-        guard let r = expertRound(of: itemID), !log.isSettled(itemID) else {
+        guard let r = expertRound(of: itemID), awaitsExpert(itemID) else {
             throw EngineError.notInExpertQueue(itemID: itemID)
         }
         let why = reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }

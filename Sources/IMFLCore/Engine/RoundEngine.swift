@@ -192,19 +192,25 @@ public actor RoundEngine {
             pool: vectors.rows(candidates.map { vectorRow[$0]! }),
             current: early ? try await expertModel(through: r - 1) : try await model(after: r - 1),
             previous: early ? try await expertModel(through: r - 2) : try await model(after: r - 2))
-        let count = min(budget.total, candidates.count)
+        // LLM labels in doubt take places in this round's expert batch, never extra ones.
+        let routed = r > 1 ? doubtfulLLMLabels(limit: routedPlaces(ofBatch: budget.human), judge: input.current) : []
+        let count = min(budget.total - routed.count, candidates.count)
         let seed = configuration.seed &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15
         let ranked = await Self.rank(configuration.strategy, input, count: count, seed: seed)
         try Task.checkCancellation()
-        let human = min(budget.human, ranked.count)
-        let entries = ranked.enumerated().map { position, item in
-            QueueEntry(round: r, itemID: candidates[item.index], fidelity: position < human ? .human : .llm, rank: position)
+        let human = min(budget.human - routed.count, ranked.count)
+        let selected = ranked.enumerated().map { position, item in
+            QueueEntry(round: r, itemID: candidates[item.index], fidelity: position < human ? .human : .llm,
+                       rank: position < human ? position : position + routed.count)
         }
-        let record = RoundRecord(round: r, status: .labeling, human: human, llm: ranked.count - human)
-        try store.beginRound(record, queue: entries)
+        let entries = selected.prefix(human)
+            + routed.enumerated().map { QueueEntry(round: r, itemID: $1, fidelity: .human, rank: human + $0) }
+            + selected.dropFirst(human)
+        let record = RoundRecord(round: r, status: .labeling, human: human + routed.count, llm: ranked.count - human)
+        try store.beginRound(record, queue: Array(entries))
         rounds[r] = record
-        queues[r] = entries
-        eventSink.yield(.roundStarted(round: r, expert: human, llm: ranked.count - human))
+        queues[r] = Array(entries)
+        eventSink.yield(.roundStarted(round: r, expert: record.human, llm: record.llm))
         eventSink.yield(.queues(queueSizes(r)))
         return true
     }
@@ -245,11 +251,19 @@ public actor RoundEngine {
 
     /// Queue entries of round `r` and fidelity `f` with no label in force, by rank.
     func pending(_ r: Int, _ f: Fidelity) -> [QueueEntry] {
-        (queues[r] ?? []).filter { $0.fidelity == f && !log.isSettled($0.itemID) }
+        (queues[r] ?? []).filter { $0.fidelity == f && (f == .human ? awaitsExpert($0.itemID) : !log.isSettled($0.itemID)) }
+    }
+
+    /// Whether an item of an expert queue still waits for the expert: it has no expert label
+    /// in force and was not set aside. An LLM label routed to the expert for doubt
+    /// (`RoundEngine+Routing.swift`) has a label in force and still waits.
+    func awaitsExpert(_ itemID: Int64) -> Bool {
+        !log.hasExpertLabel(itemID) && log.ignored[itemID] == nil
     }
 
     private func isComplete(_ r: Int) -> Bool {
-        (queues[r] ?? []).allSatisfy { log.isSettled($0.itemID) } && evaluation.pending(byRound: r, log).isEmpty
+        (queues[r] ?? []).allSatisfy { $0.fidelity == .human ? !awaitsExpert($0.itemID) : log.isSettled($0.itemID) }
+            && evaluation.pending(byRound: r, log).isEmpty
             && pendingShadows(r).isEmpty
     }
 

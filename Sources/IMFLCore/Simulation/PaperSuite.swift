@@ -8,7 +8,8 @@
 /// - ablations of IMFL: equal batches, random retrieval, a single batch, and human shares of
 ///   10% and 5%;
 /// - IMFL with each `[learner] llm_labels` option that uses the live estimate of the LLM's
-///   accuracy: weighted, forward correction, confidence threshold and auto.
+///   accuracy: weighted, forward correction, confidence threshold and auto; and with routing
+///   by doubt, alone and with auto.
 ///
 /// A smaller budget scales every arm alike (1× is always 20% of B), so that a short run keeps
 /// the table's shape.
@@ -58,6 +59,13 @@ public enum PaperSuite {
             arm.llmLabels = use
             return arm
         }
-        return arms + [equal, random, single, ten, five] + uses
+        // Routing by doubt: LLM labels in doubt take a quarter of the next expert batches.
+        var route = imfl
+        route.name = "imfl-route"
+        route.routeDoubtful = 0.25
+        var autoRoute = route
+        autoRoute.name = "imfl-auto-route"
+        autoRoute.llmLabels = .auto
+        return arms + [equal, random, single, ten, five] + uses + [route, autoRoute]
     }
 }

@@ -33,7 +33,8 @@ extension SessionConfig {
         return EngineConfiguration(
             labels: task.labels, schedule: try schedule(), strategy: strategy, retrieval: exampleRetrieval,
             promptLayout: retrieval.promptLayout, pipeline: budget.pipeline, llmConcurrency: llm.maxConcurrency, seed: UInt64(max(0, query.seed)),
-            shadowShare: llm.enabled ? llm.shadow : 0, llmLabelUse: learner.llmLabels)
+            shadowShare: llm.enabled ? llm.shadow : 0, llmLabelUse: learner.llmLabels,
+            routeShare: llm.enabled ? llm.routeDoubtful : 0)
     }
 
     /// How the session retrieves the examples of a prompt (and the neighbours the expert sees):

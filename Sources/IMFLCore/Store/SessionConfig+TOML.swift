@@ -189,6 +189,7 @@ extension SessionConfig {
             "prompt_price_per_1k = \(llm.promptPricePer1K)",
             "completion_price_per_1k = \(llm.completionPricePer1K)",
             "shadow = \(llm.shadow)".commented("share of expert items the LLM also labels, to measure it (0: off)"),
+            "route_doubtful = \(llm.routeDoubtful)".commented("share of an expert batch LLM labels in doubt may take (0: off)"),
             "",
             "[learner]",
             "llm_labels = \(s(learner.llmLabels.rawValue))".commented(LLMLabelUse.names),

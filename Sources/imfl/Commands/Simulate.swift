@@ -61,6 +61,9 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Share of each expert batch the LLM also labels, to estimate its accuracy ([llm] shadow; 0: off).")
     var shadow = LLMSettings().shadow
 
+    @Option(help: "Share of each expert batch that LLM labels in doubt may take ([llm] route_doubtful; 0: off).")
+    var routeDoubtful = 0.0
+
     @Option(help: "Seeds: runs per arm, each on its own sampled pool.")
     var seeds = 3
 
@@ -143,6 +146,7 @@ struct Simulate: AsyncParsableCommand {
         guard LLMLabelUse(rawValue: llmLabels) != nil else {
             throw ValidationError("--llm-labels must be one of \(LLMLabelUse.names), got \(llmLabels)")
         }
+        guard (0 ... 1).contains(routeDoubtful) else { throw ValidationError("--route-doubtful must be in [0, 1], got \(routeDoubtful)") }
         guard (0 ... 1).contains(shadow) else { throw ValidationError("--shadow must be in [0, 1], got \(shadow)") }
         guard Pipeline(rawValue: pipeline) != nil else { throw ValidationError("--pipeline must be overlapped or sequential") }
         guard expertSeconds >= 0, expertSeconds <= 3600 else { throw ValidationError("--expert-seconds must be in [0, 3600]") }
@@ -175,7 +179,7 @@ struct Simulate: AsyncParsableCommand {
                 decay: decay, strategy: QueryStrategyName(rawValue: strategy) ?? .eeq,
                 retrieval: RetrievalMode(rawValue: retrieval) ?? .similar, k: k, labelDiverse: labelDiverse,
                 pipeline: Pipeline(rawValue: pipeline) ?? .overlapped, llmLabels: LLMLabelUse(rawValue: llmLabels) ?? .all,
-                shadow: shadow)
+                shadow: shadow, routeDoubtful: routeDoubtful)
             do { _ = try arm.labelSchedule() } catch { throw ValidationError("\(error)") }
             return [arm]
         }
