@@ -133,7 +133,7 @@ struct UIDurabilityTests {
         // Then every label confirmed on screen is in force in the store, with the same label,
         // the database is intact, and the expert went through at least four round transitions
         let session = try Session.open(folder, access: .readOnly)
-        let current = try session.database.replayedLog().currentLabels
+        let current = AnnotationLog(try session.database.annotationLog()).currentLabels
         let ids = Dictionary(uniqueKeysWithValues: try session.database.items(split: .pool).map { ($0.key, $0.id!) })
         let lost = confirmed.filter { c in
             guard let id = ids[c.item], let label = current[id] else { return true }

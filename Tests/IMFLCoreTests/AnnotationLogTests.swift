@@ -229,7 +229,7 @@ import Testing
         let stored = try db.annotationLog()
         #expect(stored.map(\.id) == [1, 2])
         #expect(stored[1].examples == [ids[0], ids[2]] && stored[1].promptHash == "abc")
-        #expect(try db.replayedLog().current(ids[1])?.llm?.examples == [ids[0], ids[2]])
+        #expect(AnnotationLog(stored).current(ids[1])?.llm?.examples == [ids[0], ids[2]])
     }
 
     @Test func theSchemaRefusesAnUndoWithoutTarget() throws {

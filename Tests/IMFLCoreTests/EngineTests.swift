@@ -82,7 +82,7 @@ struct EngineTests {
         for await event in engine.events {
             await onEvent(event)
             while let task = await engine.nextExpertItem() {
-                let log = try store.annotationLog()
+                let log = try await store.annotationLog()
                 if log.isEmpty {
                     let wrong = labels.first { $0 != gold[task.itemID]! }!
                     try await engine.submit(itemID: task.itemID, label: wrong)
@@ -111,16 +111,18 @@ struct EngineTests {
         var rounds: [RoundRecord]
         var queues: [[QueueEntry]]
         var metrics: [RoundMetrics]
-        init(_ store: any EngineStore) throws {
+        init(_ store: any EngineStore) async throws {
             // Event for event, apart from when each was written.
-            annotations = try store.annotationLog().map { event in
+            annotations = try await store.annotationLog().map { event in
                 var e = event
                 e.createdAt = .distantPast
                 return e
             }
-            rounds = try store.rounds()
-            queues = try rounds.map { try store.queue(round: $0.round) }
-            metrics = try store.metrics()
+            rounds = try await store.rounds()
+            var queues = [[QueueEntry]]()
+            for r in rounds { queues.append(try await store.queue(round: r.round)) }
+            self.queues = queues
+            metrics = try await store.metrics()
         }
     }
 
@@ -136,7 +138,7 @@ struct EngineTests {
         let straightLLM = ScriptedAnnotator(gold: Self.gold, labels: Self.labels)
         let finished = try await Self.drive(makeEngine(straightStore, annotator: straightLLM, config: config), store: straightStore)
         #expect(finished)
-        let straight = try EndState(straightStore)
+        let straight = try await EndState(straightStore)
 
         // When another session is stopped after the expert's first label of round 2 and a new
         // engine is started on the same store
@@ -150,7 +152,7 @@ struct EngineTests {
         #expect(resumed)
 
         // Then the log, the rounds, the queues and the metrics are identical
-        let interrupted = try EndState(store)
+        let interrupted = try await EndState(store)
         #expect(interrupted == straight)
 
         // And the session went as scheduled: 40 labels, one undo of a wrong label, one override

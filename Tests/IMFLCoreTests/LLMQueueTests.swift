@@ -104,11 +104,13 @@ struct LLMQueueTests {
         var queues: [[QueueEntry]]
         var labels: [Int64: String]
         var metrics: [RoundMetrics]
-        init(_ store: any EngineStore) throws {
-            queues = try store.rounds().map { try store.queue(round: $0.round) }
-            let log = AnnotationLog(try store.annotationLog())
+        init(_ store: any EngineStore) async throws {
+            var queues = [[QueueEntry]]()
+            for r in try await store.rounds() { queues.append(try await store.queue(round: r.round)) }
+            self.queues = queues
+            let log = AnnotationLog(try await store.annotationLog())
             labels = Dictionary(uniqueKeysWithValues: log.labeledItems.map { ($0, log.label($0)!) })
-            metrics = try store.metrics()
+            metrics = try await store.metrics()
         }
     }
 
@@ -187,7 +189,7 @@ struct LLMQueueTests {
             }
         })
         // Then queues, labels and metrics are identical
-        let fast = try Outcome(fastStore), slowOutcome = try Outcome(slowStore)
+        let fast = try await Outcome(fastStore), slowOutcome = try await Outcome(slowStore)
         #expect(fast == slowOutcome)
         #expect(fast.metrics.count == 3)
     }
@@ -205,7 +207,7 @@ struct LLMQueueTests {
         // Then 16 were in flight at once, never more, and the outcome is the same
         #expect(await serial.peak == 1)
         #expect(await wide.peak == 16)
-        #expect(try Outcome(serialStore) == Outcome(wideStore))
+        #expect(try await Outcome(serialStore) == Outcome(wideStore))
         #expect(try wideStore.annotationLog().filter { $0.source == .llm }.count == 30)
     }
 

@@ -15,7 +15,7 @@ struct PromptLayoutQueueTests {
         var configuration = try LLMQueueTests.configuration(pipeline: .sequential, rounds: 1)
         configuration.promptLayout = layout
         try await LLMQueueTests.expert(LLMQueueTests.engine(store, llm, configuration))
-        return (await llm.requests, try LLMQueueTests.Outcome(store))
+        return (await llm.requests, try await LLMQueueTests.Outcome(store))
     }
 
     /// Examples each request shares, from its first, with the request before it.

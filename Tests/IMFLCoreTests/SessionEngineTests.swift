@@ -27,7 +27,7 @@ struct SessionEngineTests {
         let reference = InMemoryEngineStore(items: EngineTests.sessionItems())
         let referenceLLM = ScriptedAnnotator(gold: EngineTests.gold, labels: EngineTests.labels)
         #expect(try await EngineTests.drive(harness.makeEngine(reference, annotator: referenceLLM, config: config), store: reference))
-        let expected = try EngineTests.EndState(reference)
+        let expected = try await EngineTests.EndState(reference)
 
         // When a session file is labeled until round 2, closed, and opened again by a new engine
         let dir = try TempDir()
@@ -42,13 +42,13 @@ struct SessionEngineTests {
         #expect(try await EngineTests.drive(harness.makeEngine(reopened, annotator: llm, config: config), store: reopened))
 
         // Then the stored log, rounds, queues and metrics equal the uninterrupted run's
-        let actual = try EngineTests.EndState(reopened)
+        let actual = try await EngineTests.EndState(reopened)
         #expect(actual.annotations == expected.annotations)
         #expect(actual.rounds == expected.rounds)
         #expect(actual.queues == expected.queues)
         #expect(actual.metrics == expected.metrics)
         // And the UI's view of the log agrees with the engine's
-        let current = try reopened.replayedLog().currentLabels
+        let current = try await reopened.replayedLog().currentLabels
         let engineView = AnnotationLog(actual.annotations)
         #expect(Set(current.keys) == Set(engineView.labeledItems))
         #expect(current.allSatisfy { engineView.label($0.key) == $0.value.label })

@@ -16,7 +16,7 @@ struct SessionModelTests {
         let stored = try #require(try store.metrics().last)
 
         // When its classifier is rebuilt from the store
-        let model = try SessionModel.build(store: store, configuration: config, modelID: ClusterEmbedder().modelID, refit: false)
+        let model = try await SessionModel.build(store: store, configuration: config, modelID: ClusterEmbedder().modelID, refit: false)
 
         // Then it scores exactly what the engine stored for round 2, on the same labels
         let test = try store.items(in: .test)
@@ -27,20 +27,20 @@ struct SessionModelTests {
         #expect(model.humanLabels == stored.humanLabels && model.llmLabels == stored.llmLabels)
 
         // And a refit trains on every label in force
-        let refit = try SessionModel.build(store: store, configuration: config, modelID: ClusterEmbedder().modelID, refit: true)
+        let refit = try await SessionModel.build(store: store, configuration: config, modelID: ClusterEmbedder().modelID, refit: true)
         #expect(refit.round == nil)
         #expect(refit.humanLabels + refit.llmLabels == AnnotationLog(try store.annotationLog()).labeledItems.count)
     }
 
     @Test("before any round is finished there is nothing to export, unless refitting")
-    func noRoundYet() throws {
+    func noRoundYet() async throws {
         let config = try EngineTests.configuration()
         let store = InMemoryEngineStore(items: EngineTests.sessionItems())
-        #expect(throws: SessionModelError.noFinishedRound) {
-            try SessionModel.build(store: store, configuration: config, modelID: "test-clusters", refit: false)
+        await #expect(throws: SessionModelError.noFinishedRound) {
+            try await SessionModel.build(store: store, configuration: config, modelID: "test-clusters", refit: false)
         }
-        #expect(throws: SessionModelError.noLabels) {
-            try SessionModel.build(store: store, configuration: config, modelID: "test-clusters", refit: true)
+        await #expect(throws: SessionModelError.noLabels) {
+            try await SessionModel.build(store: store, configuration: config, modelID: "test-clusters", refit: true)
         }
     }
 }

@@ -70,7 +70,7 @@ import Testing
         _ = try Session.open(folder)
     }
 
-    @Test func labelsSurviveReopeningTheSession() throws {
+    @Test func labelsSurviveReopeningTheSession() async throws {
         // Given labels written through one opening of the session
         let dir = try TempDir()
         let folder = try makeSession(dir)
@@ -85,13 +85,13 @@ import Testing
         // When it is opened again
         let session = try Session.open(folder)
         // Then the labels, the round and its queue are all there
-        let current = try session.database.replayedLog().currentLabels
+        let current = try await session.database.replayedLog().currentLabels
         #expect(current.values.map(\.label).sorted() == ["neutral", "positive"])
         #expect(try session.database.rounds().first?.status == .labeling)
         #expect(try session.database.queue(round: 1).map(\.fidelity) == [.human])
     }
 
-    @Test func statusCountsBySourceAndLabel() throws {
+    @Test func statusCountsBySourceAndLabel() async throws {
         let dir = try TempDir()
         let session = try Session.open(try makeSession(dir))
         let items = try session.database.items(split: .pool)
@@ -99,7 +99,7 @@ import Testing
         try session.database.append(.label("neutral", itemID: items[1].id!, source: .llm, round: 1))
         try session.database.append(.label("neutral", itemID: items[2].id!, source: .llm, round: 1))
         try session.database.append(.label("negative", itemID: items[2].id!, source: .override, round: 1))
-        let status = try SessionStatus.compute(session)
+        let status = try await SessionStatus.compute(session)
         #expect(status.bySource == [.human: 1, .llm: 1, .override: 1])
         #expect(status.byLabel["neutral"] == [.llm: 1])
         // First-hand expert labels count against the expert budget; the override is counted apart
@@ -109,7 +109,7 @@ import Testing
     }
 
     @Test(arguments: [DatasetFormat.jsonl, .csv])
-    func exportReadsBackThroughInit(format: DatasetFormat) throws {
+    func exportReadsBackThroughInit(format: DatasetFormat) async throws {
         // Given a session with labels from every source
         let dir = try TempDir()
         let session = try Session.open(try makeSession(dir))
@@ -119,7 +119,7 @@ import Testing
         try session.database.append(.label("neutral", itemID: items[3].id!, source: .llm, round: 2))
         try session.database.append(.label("positive", itemID: items[3].id!, source: .override, round: 2))
         // When the labels are exported and imported as a new pool
-        let labels = try DatasetExport.labels(of: session.database, sources: [.human, .llm, .override])
+        let labels = try await DatasetExport.labels(of: session.database, sources: [.human, .llm, .override])
         #expect(labels.map(\.reviewed) == [true, false, true])
         let file = try dir.write("export.\(format.rawValue)", DatasetExport.render(labels, format: format))
         let dataset = try DatasetImport.load(DatasetSource(poolPath: file, testPath: dir.path("test.jsonl")), labels: nil)
@@ -129,12 +129,12 @@ import Testing
         #expect(dataset.pool.map(\.gold) == ["positive", "neutral", "positive"])
     }
 
-    @Test func exportFiltersBySource() throws {
+    @Test func exportFiltersBySource() async throws {
         let dir = try TempDir()
         let session = try Session.open(try makeSession(dir))
         let items = try session.database.items(split: .pool)
         try session.database.append(.label("positive", itemID: items[0].id!, source: .human, round: 1))
         try session.database.append(.label("neutral", itemID: items[1].id!, source: .llm, round: 1))
-        #expect(try DatasetExport.labels(of: session.database, sources: [.llm]).map(\.id) == ["p2"])
+        #expect(try await DatasetExport.labels(of: session.database, sources: [.llm]).map(\.id) == ["p2"])
     }
 }

@@ -87,6 +87,13 @@ struct EngineBackendTests {
         #expect(try await next(backend).note == "check")
         try await backend.skip(itemID: first.itemID)
         #expect(try await next(backend).itemID != first.itemID)
+        // An ignored item leaves the queue; undo brings it back, saying it was an ignore
+        let aside = try await next(backend)
+        try await backend.ignore(itemID: aside.itemID, reason: "unsure")
+        #expect(try await next(backend).itemID != aside.itemID)
+        let back = try #require(try await backend.undo())
+        #expect(back.ignored && back.item.itemID == aside.itemID)
+        #expect(try await next(backend).itemID == aside.itemID)
         // An engine refusal reaches the UI as a message
         await #expect(throws: BackendError.self) { try await backend.submitLabel(itemID: first.itemID, label: "bullish") }
     }

@@ -83,6 +83,36 @@ struct ReducerTests {
         #expect(session.queue.first == 1)
     }
 
+    @Test("I sets an item aside with a reason, its round goes on without it, and u takes it back")
+    func ignore() {
+        var (session, state) = startedDemo()
+        // Esc leaves the item as it was
+        press([.char("I"), .char("x"), .escape], &session, &state)
+        #expect(state.overlay == nil)
+        #expect(session.ignored.isEmpty)
+        #expect(state.label.item?.itemID == 1)
+        // Given round 1 with four items labeled
+        press(Key.chars("1212"), &session, &state)
+        #expect(state.label.item?.itemID == 5)
+        // When the expert sets item 5 aside with a reason
+        press([.char("I")] + Key.chars("off topic") + [.enter], &session, &state)
+        // Then it is logged with its reason, round 1 is complete, and the label count is unchanged
+        #expect(session.ignored.map(\.itemID) == [5])
+        #expect(session.ignored.first?.reason == "off topic")
+        #expect(session.currentRound == 2)
+        #expect(state.label.item?.itemID == 6)
+        #expect(state.label.expertLabels == 4)
+        #expect(state.status?.text.contains("set item 5 aside") == true)
+        // When the expert presses u, the ignore is taken back (not item 4's label)
+        press([.char("u")], &session, &state)
+        #expect(state.label.item?.itemID == 5)
+        #expect(session.ignored.isEmpty)
+        #expect(session.currentRound == 1)
+        #expect(session.expertLabels.count == 4)
+        #expect(state.label.expertLabels == 4)
+        #expect(state.status?.text.contains("took back setting item 5 aside") == true)
+    }
+
     @Test("Tab cycles Label → Review → Dashboard and each screen loads its data")
     func switchScreens() {
         var (session, state) = startedDemo()
@@ -163,8 +193,11 @@ struct ReducerTests {
         let unreviewed = session.llmLabels.count
         press([.char("R"), .char("A")], &session, &state)
         #expect(state.overlay == .bulkThreshold(text: "0.90"))
+        // Typing replaces the offered value; backspace edits what is there
+        press(Key.chars("0.7"), &session, &state)
+        #expect(state.overlay == .bulkThreshold(text: "0.7"))
         // The prompt says what Enter would do at the threshold typed so far
-        press([.backspace, .backspace, .backspace, .backspace] + Key.chars("0.5"), &session, &state)
+        press([.backspace, .backspace, .backspace] + Key.chars("0.5"), &session, &state)
         #expect(state.review.bulkPreview?.accepted == expected)
         #expect(bulkAcceptHint(state.review.bulkPreview).hasPrefix("Enter accepts \(expected) of \(unreviewed) unreviewed"))
         press([.enter], &session, &state)

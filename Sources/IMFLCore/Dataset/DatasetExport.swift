@@ -15,18 +15,68 @@ public struct ExportedLabel: Sendable, Equatable, Codable {
     public var note: String?
 }
 
+/// One item the expert set aside (ignored) instead of labeling, as `imfl export --ignored`
+/// writes it: a list to settle with a colleague or the guidelines' author.
+public struct ExportedIgnore: Sendable, Equatable, Codable {
+    public var id: String
+    public var text: String
+    public var round: Int?
+    /// Why the expert set it aside, when they said.
+    public var reason: String?
+    public var note: String?
+}
+
 /// Writes every labeled pool item with its current label. The output reads back through
 /// `imfl init` (the extra fields are ignored there), so a labeled set can seed a new session.
 public enum DatasetExport {
     /// The current labels of the session's pool, in file order, from the given sources.
-    public static func labels(of database: AppDatabase, sources: Set<LabelSource>) throws -> [ExportedLabel] {
-        let log = try database.replayedLog()
-        return try database.items(split: .pool).compactMap { item in
-            guard let id = item.id, let label = log.current(id), sources.contains(label.source) else { return nil }
+    public static func labels(of store: any SessionStore, sources: Set<LabelSource>) async throws -> [ExportedLabel] {
+        let log = try await store.replayedLog()
+        return try await store.items(in: .pool).compactMap { item in
+            let id = item.id
+            guard let label = log.current(id), sources.contains(label.source) else { return nil }
             return ExportedLabel(
-                id: item.key, text: item.text, label: label.label, source: label.source,
+                id: item.key ?? String(id), text: item.text, label: label.label, source: label.source,
                 round: label.round, confidence: label.confidence,
                 reviewed: label.source != .llm || label.reviewed, note: log.note(id))
+        }
+    }
+
+    /// The pool items set aside by the expert and not labeled since, in file order.
+    public static func ignored(of store: any SessionStore) async throws -> [ExportedIgnore] {
+        let log = try await store.replayedLog()
+        return try await store.items(in: .pool).compactMap { item in
+            let id = item.id
+            guard let event = log.ignored[id] else { return nil }
+            return ExportedIgnore(id: item.key ?? String(id), text: item.text, round: event.round, reason: event.note, note: log.note(id))
+        }
+    }
+
+    /// Serialises set-aside items in a format.
+    public static func render(_ items: [ExportedIgnore], format: DatasetFormat) throws -> Data {
+        switch format {
+        case .jsonl:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            var out = Data()
+            for item in items {
+                out.append(try encoder.encode(item))
+                out.append(0x0A)
+            }
+            return out
+        case .csv:
+            let stream = OutputStream(toMemory: ())
+            let writer = try CSVWriter(stream: stream)
+            try writer.write(row: ["id", "text", "round", "reason", "note"])
+            for item in items {
+                writer.beginNewRow()
+                try writer.write(row: [item.id, item.text, item.round.map(String.init) ?? "", item.reason ?? "", item.note ?? ""],
+                                 quotedAtIndex: { $0 != 2 })
+            }
+            writer.stream.close()
+            var data = (stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data) ?? Data()
+            data.append(0x0A)
+            return data
         }
     }
 

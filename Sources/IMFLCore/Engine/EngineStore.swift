@@ -99,41 +99,46 @@ public struct RoundMetrics: Sendable, Equatable, Hashable, Codable {
     }
 }
 
-/// Everything the round engine reads and writes. The session database implements it; tests
-/// also use `InMemoryEngineStore` (IMFLTestSupport). Every write must be durable when the call
-/// returns (a label is committed before the next item is shown), and each method is one
-/// transaction.
+/// Everything the round engine reads and writes. The session database implements it (SQLite
+/// through GRDB, or PostgreSQL for a shared session); tests also use `InMemoryEngineStore`
+/// (IMFLTestSupport). Every write must be durable when the call returns (a label is committed
+/// before the next item is shown), and each method is one transaction.
+///
+/// The methods are `async` because a server store answers over the network: a PostgreSQL
+/// client must not block one of the few cooperative threads while it waits, or the engine's
+/// own work (training, k-means) starves on a small machine. The SQLite store may answer
+/// synchronously (a synchronous method satisfies an `async` requirement).
 public protocol EngineStore: Sendable {
     /// The items of one split, ordered by id.
-    func items(in split: Split) throws -> [EngineItem]
+    func items(in split: Split) async throws -> [EngineItem]
 
     /// Ids of the items that have a stored vector for `modelID`.
-    func itemIDsWithVectors(modelID: String) throws -> Set<Int64>
+    func itemIDsWithVectors(modelID: String) async throws -> Set<Int64>
     /// The stored vectors of `ids` for `modelID`, one row per id in the order given.
     /// - Throws: when one of them has no vector.
-    func vectors(for ids: [Int64], modelID: String) throws -> Matrix
+    func vectors(for ids: [Int64], modelID: String) async throws -> Matrix
     /// Stores one vector per id (row i belongs to `ids[i]`), replacing any for the same model.
-    func saveVectors(_ vectors: Matrix, for ids: [Int64], modelID: String) throws
+    func saveVectors(_ vectors: Matrix, for ids: [Int64], modelID: String) async throws
 
     /// Appends events to the annotation log in one transaction (one expert action, or one
     /// answer) and returns them with their log positions.
-    func append(contentsOf events: [Annotation]) throws -> [Annotation]
+    func append(contentsOf events: [Annotation]) async throws -> [Annotation]
     /// The whole annotation log in append order, every kind of event.
-    func annotationLog() throws -> [Annotation]
+    func annotationLog() async throws -> [Annotation]
     /// Totals over the LLM calls made for the session (tokens, cost, failures).
-    func llmCallTotals() throws -> LLMCallTotals
+    func llmCallTotals() async throws -> LLMCallTotals
 
     /// Starts a round: stores its record (status `.labeling`) and its queue together, so a
     /// crash leaves either both or neither.
-    func beginRound(_ round: RoundRecord, queue: [QueueEntry]) throws
+    func beginRound(_ round: RoundRecord, queue: [QueueEntry]) async throws
     /// Replaces the record of an existing round (status changes, `trainedThrough`).
-    func updateRound(_ round: RoundRecord) throws
+    func updateRound(_ round: RoundRecord) async throws
     /// Stores the round's metrics and its record (status `.finished`) together.
-    func finishRound(_ round: RoundRecord, metrics: RoundMetrics) throws
+    func finishRound(_ round: RoundRecord, metrics: RoundMetrics) async throws
     /// All rounds, by round number.
-    func rounds() throws -> [RoundRecord]
+    func rounds() async throws -> [RoundRecord]
     /// The queue of one round, by rank.
-    func queue(round: Int) throws -> [QueueEntry]
+    func queue(round: Int) async throws -> [QueueEntry]
     /// The metrics of every finished round, by round number.
-    func metrics() throws -> [RoundMetrics]
+    func metrics() async throws -> [RoundMetrics]
 }

@@ -84,61 +84,75 @@ extension RoundEngine {
     /// - Returns: the round the label belongs to.
     /// - Throws: `EngineError` when the label is unknown, or the item is not waiting for the expert.
     @discardableResult
-    public func submit(itemID: Int64, label: String) throws -> Int {
-        guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
-        guard let r = expertRound(of: itemID) else { throw EngineError.notInExpertQueue(itemID: itemID) }
-        guard awaitsExpert(itemID) else { throw EngineError.alreadyLabeled(itemID: itemID) }
-        try append([.label(label, itemID: itemID, source: .human, round: r)])
-        returned.removeAll { $0 == itemID }
-        return r
+    public func submit(itemID: Int64, label: String) async throws -> Int {
+        try await serialized {
+            guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
+            guard let r = expertRound(of: itemID) else { throw EngineError.notInExpertQueue(itemID: itemID) }
+            guard awaitsExpert(itemID) else { throw EngineError.alreadyLabeled(itemID: itemID) }
+            try await append([.label(label, itemID: itemID, source: .human, round: r)])
+            returned.removeAll { $0 == itemID }
+            return r
+        }
     }
 
     /// The expert passes over an item: it comes back after every other waiting item.
-    public func skip(itemID: Int64) throws {
-        guard let r = expertRound(of: itemID), awaitsExpert(itemID) else {
-            throw EngineError.notInExpertQueue(itemID: itemID)
+    public func skip(itemID: Int64) async throws {
+        try await serialized {
+            guard let r = expertRound(of: itemID), awaitsExpert(itemID) else {
+                throw EngineError.notInExpertQueue(itemID: itemID)
+            }
+            try await append([Annotation(itemID: itemID, kind: .skip, round: r)])
+            returned.removeAll { $0 == itemID }
         }
-        try append([Annotation(itemID: itemID, kind: .skip, round: r)])
-        returned.removeAll { $0 == itemID }
     }
 
     /// The expert sets an item aside instead of labeling it (unsure, off-topic, disputed), with
     /// an optional reason: it stops waiting, its round can close without it, it is exported as
     /// ignored and never trained on. Undo on the Label screen brings it back.
-    public func ignore(itemID: Int64, reason: String? = nil) throws {
-        guard let r = expertRound(of: itemID), awaitsExpert(itemID) else {
-            throw EngineError.notInExpertQueue(itemID: itemID)
+    public func ignore(itemID: Int64, reason: String? = nil) async throws {
+        try await serialized {
+            guard let r = expertRound(of: itemID), awaitsExpert(itemID) else {
+                throw EngineError.notInExpertQueue(itemID: itemID)
+            }
+            let why = reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
+            try await append([Annotation(itemID: itemID, kind: .ignore, round: r, note: why)])
+            returned.removeAll { $0 == itemID }
         }
-        let why = reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
-        try append([Annotation(itemID: itemID, kind: .ignore, round: r, note: why)])
-        returned.removeAll { $0 == itemID }
     }
 
     /// A free-text note on any item; an empty note clears it.
-    public func note(itemID: Int64, text: String) throws {
-        guard items[itemID] != nil else { throw EngineError.unknownItem(itemID: itemID) }
-        try append([Annotation(itemID: itemID, kind: .note, round: log.current(itemID)?.round, note: text)])
+    public func note(itemID: Int64, text: String) async throws {
+        try await serialized {
+            guard items[itemID] != nil else { throw EngineError.unknownItem(itemID: itemID) }
+            try await append([Annotation(itemID: itemID, kind: .note, round: log.current(itemID)?.round, note: text)])
+        }
     }
 
     /// The expert judges an LLM label by giving their own: a different label is an override
     /// (an expert label from the next training on); the LLM's own label is an accept. Picking
     /// the LLM's label on an item already overridden takes the override back and accepts.
     @discardableResult
-    public func override(itemID: Int64, label: String) throws -> [Annotation] {
-        guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
-        guard let current = log.current(itemID), let llmLabel = current.llmLabel else { throw EngineError.noLLMLabel(itemID: itemID) }
-        if label == llmLabel {
-            let takeBack = current.source == .override ? [Annotation.undo(current.event)] : []
-            return try append(takeBack + [accept(current)])
+    public func override(itemID: Int64, label: String) async throws -> [Annotation] {
+        try await serialized {
+            guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
+            guard let current = log.current(itemID), let llmLabel = current.llmLabel else { throw EngineError.noLLMLabel(itemID: itemID) }
+            if label == llmLabel {
+                let takeBack = current.source == .override ? [Annotation.undo(current.event)] : []
+                return try await append(takeBack + [accept(current)])
+            }
+            if current.source == .override, current.label == label { return [] }
+            let r = labelingRound ?? rounds.keys.max() ?? 1
+            return try await append([.label(label, itemID: itemID, source: .override, round: r)])
         }
-        if current.source == .override, current.label == label { return [] }
-        let r = labelingRound ?? rounds.keys.max() ?? 1
-        return try append([.label(label, itemID: itemID, source: .override, round: r)])
     }
 
     /// The expert keeps LLM labels as they are. Several items are one action (one undo).
     @discardableResult
-    public func accept(itemIDs: [Int64]) throws -> [Annotation] {
+    public func accept(itemIDs: [Int64]) async throws -> [Annotation] {
+        try await serialized { try await acceptInTurn(itemIDs) }
+    }
+
+    private func acceptInTurn(_ itemIDs: [Int64]) async throws -> [Annotation] {
         let batch = itemIDs.count > 1 ? log.lastID + 1 : nil
         var events = [Annotation]()
         for id in itemIDs {
@@ -148,7 +162,7 @@ extension RoundEngine {
             event.batch = batch
             events.append(event)
         }
-        return events.isEmpty ? [] : try append(events)
+        return events.isEmpty ? [] : try await append(events)
     }
 
     private func accept(_ current: CurrentLabel) -> Annotation {
@@ -171,22 +185,26 @@ extension RoundEngine {
     /// Accepts every unreviewed LLM label whose confidence is at least `minConfidence`, as one
     /// action. Labels without a confidence are never accepted this way.
     /// - Returns: how many were accepted.
-    public func bulkAccept(minConfidence: Double) throws -> Int {
-        try accept(itemIDs: unreviewedLLMLabels.filter { ($0.confidence ?? -1) >= minConfidence }.map(\.itemID)).count
+    public func bulkAccept(minConfidence: Double) async throws -> Int {
+        try await serialized {
+            try await acceptInTurn(unreviewedLLMLabels.filter { ($0.confidence ?? -1) >= minConfidence }.map(\.itemID)).count
+        }
     }
 
     /// Takes back the latest action of `scope` still in force, by appending undo events
     /// (nothing is deleted). An expert label of any round can be taken back: its item waits for
     /// the expert again, first in line; if its round was already trained, the change counts
     /// from the next retrain on.
-    public func undo(_ scope: UndoScope) throws -> UndoOutcome {
-        let targets = log.lastUndoable(scope)
-        guard !targets.isEmpty else { throw EngineError.nothingToUndo }
-        let batch = targets.count > 1 ? log.lastID + 1 : nil
-        try append(targets.map { Annotation.undo($0, batch: batch) })
-        if scope == .expertLabel, let item = targets.first?.itemID { returned.insert(item, at: 0) }
-        let trained = targets.contains { t in t.round.flatMap { rounds[$0] }.map { $0.status != .labeling } ?? false }
-        return UndoOutcome(undone: targets, afterTraining: trained)
+    public func undo(_ scope: UndoScope) async throws -> UndoOutcome {
+        try await serialized {
+            let targets = log.lastUndoable(scope)
+            guard !targets.isEmpty else { throw EngineError.nothingToUndo }
+            let batch = targets.count > 1 ? log.lastID + 1 : nil
+            try await append(targets.map { Annotation.undo($0, batch: batch) })
+            if scope == .expertLabel, let item = targets.first?.itemID { returned.insert(item, at: 0) }
+            let trained = targets.contains { t in t.round.flatMap { rounds[$0] }.map { $0.status != .labeling } ?? false }
+            return UndoOutcome(undone: targets, afterTraining: trained)
+        }
     }
 
     /// The label in force for an item, with its LLM label and review.
@@ -244,7 +262,7 @@ extension RoundEngine {
     }
 
     /// The metrics of every finished round.
-    public func roundMetrics() throws -> [RoundMetrics] { try store.metrics() }
+    public func roundMetrics() async throws -> [RoundMetrics] { try await store.metrics() }
 
     /// Whether LLM labeling is paused after repeated failures.
     public var isLLMPaused: Bool { llm.pauseEnds != nil || llm.probing }

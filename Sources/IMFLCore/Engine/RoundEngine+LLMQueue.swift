@@ -92,7 +92,11 @@ extension RoundEngine {
 
     /// Commits an answer (unless the item got a label meanwhile, e.g. the expert's), or counts
     /// a failure. A cancelled call writes nothing.
-    private func finishCall(_ entry: QueueEntry, _ result: Result<AnnotationAnswer, any Error>, examples: [Int64]) throws {
+    private func finishCall(_ entry: QueueEntry, _ result: Result<AnnotationAnswer, any Error>, examples: [Int64]) async throws {
+        try await serialized { try await finishCallInTurn(entry, result, examples: examples) }
+    }
+
+    private func finishCallInTurn(_ entry: QueueEntry, _ result: Result<AnnotationAnswer, any Error>, examples: [Int64]) async throws {
         llm.inFlight[entry.itemID] = nil
         eventSink.yield(.llmCalls(round: entry.round, inFlight: inFlightCount(entry.round)))
         defer { wakeSink.yield() }
@@ -106,13 +110,13 @@ extension RoundEngine {
             guard rounds[entry.round]?.status == .labeling else { return }
             if entry.fidelity == .human {
                 guard log.shadowLabels[entry.itemID] == nil else { return }
-                try append([.label(answer.label, itemID: entry.itemID, source: .shadow, round: entry.round,
+                try await append([.label(answer.label, itemID: entry.itemID, source: .shadow, round: entry.round,
                                    confidence: answer.confidence, examples: examples, promptHash: answer.promptHash)])
                 return
             }
             guard log.current(entry.itemID) == nil else { return }
             // The label records what its prompt carried, so Review can show what the LLM saw.
-            try append([.label(answer.label, itemID: entry.itemID, source: .llm, round: entry.round,
+            try await append([.label(answer.label, itemID: entry.itemID, source: .llm, round: entry.round,
                                confidence: answer.confidence, examples: examples, promptHash: answer.promptHash)])
         case .failure(let error):
             if error is CancellationError { throw error }

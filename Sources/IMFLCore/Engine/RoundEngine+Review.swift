@@ -163,21 +163,21 @@ public struct SessionDashboard: Sendable, Equatable {
 
 extension RoundEngine {
     /// Everything the dashboard shows, from the log and the store, in one call.
-    public func dashboard() throws -> SessionDashboard {
+    public func dashboard() async throws -> SessionDashboard {
         var used = [Int: SessionDashboard.RoundUse]()
         for current in log.currentLabels.values {
             if current.source == .human { used[current.event.round ?? 0, default: .init()].expert += 1 }
             if let llm = current.llm { used[llm.round ?? 0, default: .init()].llm += 1 }
         }
         let judged = log.judgedLLMLabels()
-        let metrics = try store.metrics()
+        let metrics = try await store.metrics()
         return SessionDashboard(
             metrics: metrics, used: used,
             currentRound: currentQueueSizes()?.round ?? min(configuration.schedule.rounds.count, metrics.count + 1),
             expertLabels: log.expertLabelCount,
             overrides: log.currentLabels.values.count { $0.source == .override },
             agreement: .init(compared: judged.count, agreed: judged.count { $0.llm == $0.expert }),
-            llmCalls: try store.llmCallTotals(), llmEstimate: llmEstimate(),
+            llmCalls: try await store.llmCallTotals(), llmEstimate: llmEstimate(),
             shadowLabelsOn: configuration.shadowShare > 0)
     }
 }

@@ -61,6 +61,8 @@ public actor RoundEngine {
     var reviewClusters: (count: Int, clusters: [Int64: Int])?
     /// The classifier Review compares LLM labels with, and the log position it was fitted at.
     var reviewJudge: (lastID: Int64, model: (any Classifier)?)?
+    /// Whose turn it is to write: see `serialized(_:)`.
+    var writeTurns = WriteTurns()
 
     public init(
         store: any EngineStore, embedder: any Embedder, annotator: any Annotator,
@@ -89,7 +91,7 @@ public actor RoundEngine {
         guard !running else { throw EngineError.alreadyRunning }
         running = true
         defer { eventSink.finish() }
-        try load()
+        try await load()
         try await embedMissing()
         var wakes = wakeStream.makeAsyncIterator()
         try await withThrowingDiscardingTaskGroup { group in
@@ -142,22 +144,22 @@ public actor RoundEngine {
     }
 
     /// Reads the session back from the store.
-    private func load() throws {
-        let pool = try store.items(in: .pool), test = try store.items(in: .test)
+    private func load() async throws {
+        let pool = try await store.items(in: .pool), test = try await store.items(in: .test)
         for item in pool + test { items[item.id] = item }
         poolIDs = pool.map(\.id)
         testIDs = test.filter { $0.gold.map { classIndex[$0] != nil } ?? false }.map(\.id)
         evaluation = EvaluationSample(testItems: test, rounds: configuration.schedule.rounds.count)
-        log = AnnotationLog(try store.annotationLog())
-        for r in try store.rounds() {
+        log = AnnotationLog(try await store.annotationLog())
+        for r in try await store.rounds() {
             rounds[r.round] = r
-            queues[r.round] = try store.queue(round: r.round)
+            queues[r.round] = try await store.queue(round: r.round)
         }
     }
 
     private func embedMissing() async throws {
         let all = poolIDs + items.values.filter { $0.split == .test }.map(\.id).sorted()
-        let have = try store.itemIDsWithVectors(modelID: embedder.modelID)
+        let have = try await store.itemIDsWithVectors(modelID: embedder.modelID)
         let missing = all.filter { !have.contains($0) }
         let batch = max(1, configuration.embeddingBatch)
         var done = 0
@@ -170,11 +172,11 @@ public actor RoundEngine {
             guard m.cols == embedder.dimension, m.rows == ids.count else {
                 throw EngineError.embedderDimension(expected: embedder.dimension, got: m.cols)
             }
-            try store.saveVectors(m, for: ids, modelID: embedder.modelID)
+            try await store.saveVectors(m, for: ids, modelID: embedder.modelID)
             done += ids.count
             eventSink.yield(.embedding(done: done, total: missing.count))
         }
-        vectors = try store.vectors(for: all, modelID: embedder.modelID)
+        vectors = try await store.vectors(for: all, modelID: embedder.modelID)
         for (i, id) in all.enumerated() { vectorRow[id] = i }
     }
 
@@ -203,13 +205,15 @@ public actor RoundEngine {
             QueueEntry(round: r, itemID: candidates[item.index], fidelity: position < human ? .human : .llm,
                        rank: position < human ? position : position + routed.count)
         }
-        let entries = selected.prefix(human)
+        let entries = Array(selected.prefix(human)
             + routed.enumerated().map { QueueEntry(round: r, itemID: $1, fidelity: .human, rank: human + $0) }
-            + selected.dropFirst(human)
+            + selected.dropFirst(human))
         let record = RoundRecord(round: r, status: .labeling, human: human + routed.count, llm: ranked.count - human)
-        try store.beginRound(record, queue: Array(entries))
-        rounds[r] = record
-        queues[r] = Array(entries)
+        try await serialized {
+            try await store.beginRound(record, queue: entries)
+            rounds[r] = record
+            queues[r] = entries
+        }
         eventSink.yield(.roundStarted(round: r, expert: record.human, llm: record.llm))
         eventSink.yield(.queues(queueSizes(r)))
         return true
@@ -277,10 +281,11 @@ public actor RoundEngine {
         EvaluationSample.interleave(query: pending(r, .human).map(\.itemID), evaluation: evaluation.pending(byRound: r, log))
     }
 
-    /// Appends events in one transaction, replays them, and tells observers.
+    /// Appends events in one transaction, replays them, and tells observers. Called inside
+    /// `serialized(_:)`, with the checks that decided the events.
     @discardableResult
-    func append(_ events: [Annotation]) throws -> [Annotation] {
-        let stored = try store.append(contentsOf: events)
+    func append(_ events: [Annotation]) async throws -> [Annotation] {
+        let stored = try await store.append(contentsOf: events)
         var touched = Set<Int>()
         for event in stored {
             log.apply(event)
@@ -301,10 +306,14 @@ public actor RoundEngine {
     private func train(round r: Int) async throws {
         var record = rounds[r]!
         if record.status == .labeling {
-            record.status = .training
-            record.trainedThrough = log.lastID
-            try store.updateRound(record)
-            rounds[r] = record
+            record = try await serialized {
+                var training = record
+                training.status = .training
+                training.trainedThrough = log.lastID
+                try await store.updateRound(training)
+                rounds[r] = training
+                return training
+            }
         }
         eventSink.yield(.training(round: r))
         let through = record.trainedThrough ?? log.lastID
@@ -330,8 +339,11 @@ public actor RoundEngine {
             llmEstimate: training.estimate, llmLabelUse: training.report)
         record.status = .finished
         record.trainedThrough = through
-        try store.finishRound(record, metrics: metrics)
-        rounds[r] = record
+        let finished = record
+        try await serialized {
+            try await store.finishRound(finished, metrics: metrics)
+            rounds[r] = finished
+        }
         eventSink.yield(.roundFinished(metrics))
     }
 
@@ -359,6 +371,21 @@ public actor RoundEngine {
         let prefix = log.prefix(through: through, round: round)
         let data = TrainingSet.labelsInForce(prefix, items: items, classIndex: classIndex, vectorRow: vectorRow, vectors: vectors)
         return (data, prefix)
+    }
+
+    /// Runs `body` when no other write of this engine is under way, in the order asked.
+    ///
+    /// The store is asynchronous, so the actor can take another call while a write awaits
+    /// it. A write checks the replayed log, appends, then applies what it appended; two of
+    /// them interleaved could both pass their checks (two labels for one item) or apply
+    /// events out of log order. Every write runs its check, its store call and its update of
+    /// the engine's state inside one turn; reads never wait.
+    func serialized<T>(_ body: () async throws -> T) async throws -> T {
+        if !writeTurns.take() {
+            await withCheckedContinuation { writeTurns.wait($0) }
+        }
+        defer { writeTurns.next() }
+        return try await body()
     }
 
     // MARK: - Work off the actor

@@ -33,9 +33,9 @@ public struct SessionModel: Sendable {
     /// - Parameter modelID: the embedder whose stored vectors the classifier is trained on.
     /// - Throws: `SessionModelError`, store errors (a labeled item without a vector).
     public static func build(store: any EngineStore, configuration: EngineConfiguration,
-                             modelID: String, refit: Bool) throws -> SessionModel {
-        let whole = AnnotationLog(try store.annotationLog())
-        let last = try store.rounds().last { $0.status == .finished && $0.trainedThrough != nil }
+                             modelID: String, refit: Bool) async throws -> SessionModel {
+        let whole = AnnotationLog(try await store.annotationLog())
+        let last = try await store.rounds().last { $0.status == .finished && $0.trainedThrough != nil }
         let log: AnnotationLog
         if refit {
             log = whole
@@ -46,10 +46,10 @@ public struct SessionModel: Sendable {
             log = whole.prefix(through: trained, round: last.round)
         }
         var items = [Int64: EngineItem]()
-        for item in try store.items(in: .pool) { items[item.id] = item }
+        for item in try await store.items(in: .pool) { items[item.id] = item }
         let ids = log.labeledItems.filter { items[$0] != nil }
         guard !ids.isEmpty else { throw SessionModelError.noLabels }
-        let vectors = try store.vectors(for: ids, modelID: modelID)
+        let vectors = try await store.vectors(for: ids, modelID: modelID)
         let vectorRow = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
         let classIndex = Dictionary(configuration.labels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let data = try RoundTraining.make(log, items: items, classIndex: classIndex, vectorRow: vectorRow, vectors: vectors,

@@ -155,7 +155,7 @@ public struct SimulationRunner: Sendable {
         var state = RunProgress(
             index: position.0, runs: position.1, arm: arm.name, seed: seed, round: 0, rounds: schedule.rounds.count,
             labels: 0, budget: arm.budget, llmLabels: 0, llmBudget: Self.llmBudget(arm))
-        let resumed = try database.replayedLog().currentLabels.values
+        let resumed = try await database.replayedLog().currentLabels.values
         state.labels = resumed.count
         state.llmLabels = resumed.count { $0.llm != nil }
         var lastLLMLabel = Date()

@@ -2,6 +2,14 @@ import Foundation
 import GRDB
 import IMFLNumerics
 
+// MARK: - The session store
+
+/// A session folder's database is its `SessionStore`. Its methods answer synchronously: a
+/// SQLite transaction on a local file is short, and a synchronous method satisfies the
+/// protocol's `async` requirements, so callers that hold an `AppDatabase` (import, embedding,
+/// simulation) keep their plain calls.
+extension AppDatabase: SessionStore {}
+
 // MARK: - The round engine's store
 
 /// The session database is the round engine's store: items and vectors, the annotation log

@@ -164,11 +164,6 @@ extension AppDatabase {
         try reader.read { db in try Annotation.order(Annotation.Columns.id).fetchAll(db) }
     }
 
-    /// The log replayed: labels, notes and skips in force.
-    public func replayedLog() throws -> AnnotationLog {
-        AnnotationLog(try annotationLog())
-    }
-
     /// The stored vectors of `model` for the given items (all items when nil), in the order
     /// of `itemIds`; items without a vector are left out of the result.
     public func embeddings(model: String, itemIds: [Int64]? = nil) throws -> (itemIds: [Int64], vectors: Matrix) {

@@ -29,6 +29,10 @@ public final class Session: Sendable {
         self.lock = lock
     }
 
+    /// The session's data behind the protocol every store implements: what commands that
+    /// work on any session (status, export, model export, label) read and write.
+    public var store: any SessionStore { database }
+
     public var configPath: String { Self.path(folder, Self.configFile) }
     public var databasePath: String { Self.path(folder, Self.databaseFile) }
 

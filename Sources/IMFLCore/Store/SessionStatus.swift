@@ -43,34 +43,45 @@ public struct SessionStatus: Sendable, Equatable {
     public var itemTokenLimit: Int = 0
     /// Pool items longer than that: the LLM labels them from the part before the cut.
     public var truncatedForLLM: Int = 0
+    /// Pool items the expert set aside (ignored) and has not labeled since.
+    public var ignored: Int = 0
+    /// First-hand expert labels in force, by the expert who gave them.
+    public var byAnnotator: [String: Int] = [:]
+    /// The experts' agreement on items more than one of them labeled; nil when none is shared.
+    public var team: TeamAgreement?
     /// The live estimate of the LLM's accuracy from every shadow label so far.
     public var llmEstimate: LLMAccuracyEstimate? = nil
     /// What the latest round did with the LLM labels.
     public var llmLabelUse: LLMLabelReport? = nil
 
     /// Computes the status of an open session.
-    public static func compute(_ session: Session) throws -> SessionStatus {
-        let db = session.database
+    public static func compute(_ session: Session) async throws -> SessionStatus {
+        let db = session.store
         let config = session.config
-        let log = try db.replayedLog()
+        let log = try await db.replayedLog()
         let current = log.currentLabels
-        let pool = try db.items(split: .pool)
-        let poolIDs = Set(pool.compactMap(\.id))
+        let pool = try await db.items(in: .pool)
+        let poolIDs = Set(pool.map(\.id))
         var bySource = [LabelSource: Int]()
         var byLabel = [String: [LabelSource: Int]]()
         for (itemId, label) in current where poolIDs.contains(itemId) {
             bySource[label.source, default: 0] += 1
             byLabel[label.label, default: [:]][label.source, default: 0] += 1
         }
-        let rounds = try db.rounds()
-        let calls = try db.llmCallTotals()
+        var byAnnotator = [String: Int]()
+        for (itemID, labels) in log.expertLabelsByAnnotator where poolIDs.contains(itemID) {
+            for name in labels.keys { byAnnotator[name, default: 0] += 1 }
+        }
+        let team = log.teamAgreement(labels: config.task.labels)
+        let rounds = try await db.rounds()
+        let calls = try await db.llmCallTotals()
         let humanBudget = Int((Double(config.budget.total) * config.budget.humanShare).rounded())
         let humanUsed = bySource[.human] ?? 0
-        let latest = try db.metrics().last
+        let latest = try await db.metrics().last
         return SessionStatus(
             poolItems: poolIDs.count,
-            testItems: try db.itemCount(split: .test),
-            labels: try db.labels(),
+            testItems: try await db.items(in: .test).count,
+            labels: try await db.labels(),
             bySource: bySource,
             byLabel: byLabel,
             roundsDone: rounds.filter { $0.status == .finished }.count,
@@ -91,9 +102,12 @@ public struct SessionStatus: Sendable, Equatable {
             latestMacroF1: latest?.evaluation.macroF1,
             latestInterval: latest?.evaluation.confusion.macroF1Interval(),
             latestEvaluated: latest?.evaluation.confusion.total ?? 0,
-            evaluatedOn: try session.evaluationDescription(),
+            evaluatedOn: try await session.evaluationDescription(),
             itemTokenLimit: config.llm.itemTokenLimit,
             truncatedForLLM: truncatedForLLM(pool.map(\.text), config: config),
+            ignored: log.ignored.keys.count { poolIDs.contains($0) },
+            byAnnotator: byAnnotator,
+            team: team.sharedItems > 0 ? team : nil,
             llmEstimate: llmEstimate(log, pool: poolIDs, labels: config.task.labels),
             llmLabelUse: latest?.llmLabelUse)
     }

@@ -29,6 +29,8 @@ public enum LabelPhase: Equatable, Sendable {
     /// A label was sent; the backend has not yet confirmed that it is stored.
     case saving(String)
     case skipping
+    /// The item is being set aside (ignored).
+    case ignoring
     case undoing
     /// The expert queue is empty for now.
     case waiting
@@ -54,6 +56,7 @@ public struct LabelScreenState: Sendable {
         switch phase {
         case .saving: "still saving the previous label"
         case .skipping: "still skipping"
+        case .ignoring: "still setting the item aside"
         case .undoing: "still undoing"
         case .loading: "loading the next item"
         case .ready, .waiting: nil
@@ -87,6 +90,9 @@ public struct ReviewScreenState: Sendable {
     public var pending: Set<Int64> = []
     /// The last threshold used for bulk accept, offered again.
     public var threshold = 0.9
+    /// The threshold prompt still shows the offered value untouched: the first digit typed
+    /// replaces it, as in a selected field, instead of being appended to it.
+    public var thresholdOffered = false
     /// What a bulk accept at the threshold being typed would accept.
     public var bulkPreview: BulkAcceptResult?
     /// A Review undo is on its way.
@@ -151,6 +157,8 @@ public enum Overlay: Equatable, Sendable {
     /// The LLM's pause reason and last error in full.
     case llmError(scroll: Int)
     case note(itemID: Int64, text: String)
+    /// Setting the item aside, with an optional reason being typed.
+    case ignore(itemID: Int64, reason: String)
     case picker(PickerState)
     case bulkThreshold(text: String)
 }

@@ -42,6 +42,10 @@ public enum AppView {
             let shown = state.label.item.flatMap { $0.itemID == id ? $0.displayID : nil }
                 ?? state.review.rows.first { $0.itemID == id }?.displayID ?? String(id)
             PromptOverlay.render(title: "Note for item \(shown)", text: text, hint: "Enter saves · Esc cancels · empty clears", into: &buffer, area: rows[1])
+        case .ignore(let id, let reason):
+            let shown = state.label.item.flatMap { $0.itemID == id ? $0.displayID : nil } ?? String(id)
+            PromptOverlay.render(title: "Set item \(shown) aside · reason (optional)", text: reason,
+                                 hint: "Enter: ignore it, never trained on · Esc cancels", into: &buffer, area: rows[1])
         case .bulkThreshold(let text):
             PromptOverlay.render(title: "Accept unreviewed LLM labels with confidence ≥", text: text,
                                  hint: bulkAcceptHint(state.review.bulkPreview), into: &buffer, area: rows[1])
@@ -85,6 +89,7 @@ public enum AppView {
         let hint: String? = switch (state.screen, state.label.phase) {
         case (.label, .saving(let l)): "saving “\(l)”…"
         case (.label, .skipping): "skipping…"
+        case (.label, .ignoring): "setting aside…"
         case (.label, .undoing): "undoing…"
         default: nil
         }

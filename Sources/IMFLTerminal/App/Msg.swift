@@ -7,6 +7,7 @@ public enum Msg: Sendable {
     case itemLoaded(ExpertItem?)
     case labelCommitted(LabelCommit)
     case skipped(itemID: Int64)
+    case ignored(itemID: Int64)
     case undone(UndoResult?)
     case noteSaved(itemID: Int64, note: String)
     case reviewLoaded(ReviewPage)
@@ -27,6 +28,7 @@ public enum Effect: Sendable, Equatable {
     case loadNextItem
     case submitLabel(itemID: Int64, label: String)
     case skip(itemID: Int64)
+    case ignore(itemID: Int64, reason: String)
     case undo
     case setNote(itemID: Int64, note: String)
     case loadReview(sort: ReviewSort, unreviewedOnly: Bool, offset: Int, limit: Int)
@@ -51,6 +53,9 @@ extension Effect {
             case .skip(let id):
                 try await backend.skip(itemID: id)
                 return .skipped(itemID: id)
+            case .ignore(let id, let reason):
+                try await backend.ignore(itemID: id, reason: reason)
+                return .ignored(itemID: id)
             case .undo: return .undone(try await backend.undo())
             case .setNote(let id, let note):
                 try await backend.setNote(itemID: id, note: note)

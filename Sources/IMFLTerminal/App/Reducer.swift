@@ -44,6 +44,11 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         let shown = state.label.item.flatMap { $0.itemID == id ? $0.displayID : nil } ?? String(id)
         state.status = StatusLine("skipped item \(shown); it comes back after the other waiting items")
         return [.loadNextItem]
+    case .ignored(let id):
+        state.label.phase = .loading
+        let shown = state.label.item.flatMap { $0.itemID == id ? $0.displayID : nil } ?? String(id)
+        state.status = StatusLine("set item \(shown) aside: it is not trained on and its round goes on without it; u takes it back")
+        return [.loadNextItem]
     case .undone(let result):
         guard let result else {
             state.label.phase = state.label.item == nil ? .waiting : .ready
@@ -55,8 +60,12 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         state.label.scroll = 0
         state.label.lastLineShown = false
         LabelScreen.recordShownLines(&state)
-        state.label.expertLabels = max(0, state.label.expertLabels - 1)
         let when = result.afterTraining ? "; round \(result.round) is trained, so the change counts from the next retrain" : ""
+        if result.ignored {
+            state.status = StatusLine("took back setting item \(result.item.displayID) aside (round \(result.round)); label it now\(when)")
+            return []
+        }
+        state.label.expertLabels = max(0, state.label.expertLabels - 1)
         state.status = StatusLine("undid “\(result.withdrawnLabel)” on item \(result.item.displayID) (round \(result.round)); label it again\(when)")
         return []
     case .noteSaved(let id, let note):
@@ -122,7 +131,7 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
     case .failed(let effect, let message):
         state.status = StatusLine(message, .error)
         switch effect {
-        case .submitLabel, .skip, .undo:
+        case .submitLabel, .skip, .ignore, .undo:
             state.label.phase = state.label.item == nil ? .waiting : .ready
         case .loadNextItem:
             state.label.phase = .waiting
@@ -255,6 +264,9 @@ private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
         guard let item = state.label.item else { return [] }
         state.label.phase = .skipping
         return [.skip(itemID: item.itemID)]
+    case .ignore:
+        guard let item = state.label.item else { return [] }
+        state.overlay = .ignore(itemID: item.itemID, reason: "")
     case .undo:
         if state.screen == .review {
             state.review.undoing = true
@@ -292,6 +304,7 @@ private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
         return effects
     case .bulkAccept:
         state.overlay = .bulkThreshold(text: formatFixed(state.review.threshold, 2))
+        state.review.thresholdOffered = true
         state.review.bulkPreview = nil
         return [.previewBulkAccept(minConfidence: state.review.threshold)]
     case .filterUnreviewed:
@@ -422,6 +435,24 @@ private func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
         default: break
         }
         return []
+    case .ignore(let id, var reason):
+        switch key {
+        case .escape:
+            state.overlay = nil
+        case .enter:
+            state.overlay = nil
+            guard state.label.item?.itemID == id, state.label.busyReason == nil else { return [] }
+            state.label.phase = .ignoring
+            return [.ignore(itemID: id, reason: reason)]
+        case .backspace:
+            if !reason.isEmpty { reason.removeLast() }
+            state.overlay = .ignore(itemID: id, reason: reason)
+        case .char(let c):
+            reason.append(c)
+            state.overlay = .ignore(itemID: id, reason: reason)
+        default: break
+        }
+        return []
     case .bulkThreshold(var text):
         switch key {
         case .escape:
@@ -435,9 +466,12 @@ private func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             state.review.threshold = t
             return [.bulkAccept(minConfidence: t)]
         case .backspace:
+            state.review.thresholdOffered = false
             if !text.isEmpty { text.removeLast() }
             return typedThreshold(text, &state)
         case .char(let c) where c.isNumber || c == ".":
+            if state.review.thresholdOffered { text = "" }
+            state.review.thresholdOffered = false
             text.append(c)
             return typedThreshold(text, &state)
         default: break

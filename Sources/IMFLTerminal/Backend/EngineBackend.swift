@@ -58,7 +58,7 @@ public actor EngineBackend: LabelingBackend {
             // The LLM queue's bar follows the round the LLM works on (with overlapped rounds,
             // not the round the expert is in).
             if let r = now.llmRound ?? now.rounds.last {
-                let p = TaskProgress(done: r.llmDone, total: r.llmTotal)
+                let p = TaskProgress(done: r.llmDone, total: r.llmTotal, round: r.round)
                 if progress[.llmQueue] != p {
                     progress[.llmQueue] = p
                     continuation.yield(.progress(.llmQueue, p))
@@ -121,12 +121,16 @@ public actor EngineBackend: LabelingBackend {
         try await engineCall { try await self.engine.skip(itemID: itemID) }
     }
 
+    public func ignore(itemID: Int64, reason: String) async throws {
+        try await engineCall { try await self.engine.ignore(itemID: itemID, reason: reason) }
+    }
+
     public func undo() async throws -> UndoResult? {
         guard let outcome = try await undo(.expertLabel), let target = outcome.undone.first else { return nil }
         let round = target.round ?? 0
         guard let task = await engine.expertTask(target.itemID, round: round, k: k) else { return nil }
         return UndoResult(item: await expertItem(task), withdrawnLabel: target.label ?? "", round: round,
-                          afterTraining: outcome.afterTraining)
+                          afterTraining: outcome.afterTraining, ignored: target.kind == .ignore)
     }
 
     public func setNote(itemID: Int64, note: String) async throws {
@@ -146,12 +150,12 @@ public actor EngineBackend: LabelingBackend {
     }
 
     public func accept(itemID: Int64) async throws -> ReviewItem {
-        try await engineCall { try await self.engine.accept(itemIDs: [itemID]) }
+        _ = try await engineCall { try await self.engine.accept(itemIDs: [itemID]) }
         return try await reviewItem(itemID)
     }
 
     public func override(itemID: Int64, label: String) async throws -> ReviewItem {
-        try await engineCall { try await self.engine.override(itemID: itemID, label: label) }
+        _ = try await engineCall { try await self.engine.override(itemID: itemID, label: label) }
         return try await reviewItem(itemID)
     }
 

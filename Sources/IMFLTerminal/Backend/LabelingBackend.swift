@@ -18,6 +18,10 @@ public protocol LabelingBackend: Sendable {
     /// Moves `itemID` to the back of the expert queue without labeling it.
     func skip(itemID: Int64) async throws
 
+    /// Sets an item aside (unsure, off-topic, disputed) with an optional reason: it leaves the
+    /// expert queue and is never trained on; `undo` brings it back.
+    func ignore(itemID: Int64, reason: String) async throws
+
     /// Withdraws the most recent expert label of the session, whatever its round, by logging
     /// an undo event, and returns its item to the front of the queue. Nil when there is nothing
     /// to undo. Review's accepts and overrides are not touched: they have their own undo.

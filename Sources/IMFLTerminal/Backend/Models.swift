@@ -99,12 +99,15 @@ public struct UndoResult: Sendable, Equatable, Codable {
     public var round: Int
     /// The round was already trained: the change counts from the next retrain on.
     public var afterTraining: Bool
+    /// What was taken back was setting the item aside, not a label.
+    public var ignored: Bool
 
-    public init(item: ExpertItem, withdrawnLabel: String, round: Int, afterTraining: Bool = false) {
+    public init(item: ExpertItem, withdrawnLabel: String, round: Int, afterTraining: Bool = false, ignored: Bool = false) {
         self.item = item
         self.withdrawnLabel = withdrawnLabel
         self.round = round
         self.afterTraining = afterTraining
+        self.ignored = ignored
     }
 }
 
@@ -305,9 +308,13 @@ public enum BackgroundTask: String, Sendable, CaseIterable, Codable {
 public struct TaskProgress: Sendable, Equatable, Codable {
     public var done: Int
     public var total: Int
-    public init(done: Int, total: Int) {
+    /// The round the work belongs to, when it is one round's (the LLM queue): said beside the
+    /// count so that it is not read as the session's total, which the budget gauge shows.
+    public var round: Int?
+    public init(done: Int, total: Int, round: Int? = nil) {
         self.done = done
         self.total = total
+        self.round = round
     }
     public var fraction: Double { total > 0 ? min(1, Double(done) / Double(total)) : 0 }
 }

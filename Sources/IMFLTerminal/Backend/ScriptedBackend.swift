@@ -80,6 +80,12 @@ public actor ScriptedBackend: LabelingBackend {
         try save()
     }
 
+    public func ignore(itemID: Int64, reason: String) async throws {
+        try await pause()
+        try session.ignore(itemID: itemID, reason: reason)
+        try save()
+    }
+
     public func undo() async throws -> UndoResult? {
         try await pause()
         let result = session.undo()

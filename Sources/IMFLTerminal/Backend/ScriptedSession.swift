@@ -24,11 +24,23 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
         public var bulk: Bool
     }
 
+    /// An item the expert set aside instead of labeling.
+    public struct IgnoredItem: Sendable, Codable, Equatable {
+        public var itemID: Int64
+        public var round: Int
+        public var reason: String?
+        /// Expert labels in force when it was set aside: an undo takes it back when no label
+        /// came after it.
+        public var afterLabels: Int
+    }
+
     /// One entry of the append-only annotation log.
     public enum LogEntry: Sendable, Codable, Equatable {
         case label(itemID: Int64, label: String, round: Int)
         case undo(itemID: Int64, round: Int)
         case skip(itemID: Int64)
+        case ignore(itemID: Int64, reason: String?)
+        case undoIgnore(itemID: Int64)
         case accept(itemID: Int64)
         case override(itemID: Int64, label: String)
         case undoReview(itemIDs: [Int64])
@@ -42,6 +54,8 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
     public var queue: [Int64]
     /// Labels still in force, oldest first; undo takes the last.
     public var expertLabels: [LabelCommit]
+    /// Items set aside, oldest first.
+    public var ignored: [IgnoredItem] = []
     public var log: [LogEntry]
     public var notes: [Int64: String]
     public var llmLabels: [LLMLabel]
@@ -221,10 +235,11 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
 
     var isFinished: Bool { currentRound > expertPlan.count }
 
-    var labelsInCurrentRound: Int { expertLabels.lazy.filter { $0.round == currentRound }.count }
+    /// Expert items of the current round labeled or set aside.
+    var doneInCurrentRound: Int { doneInRound(currentRound) }
 
     var remainingInRound: Int {
-        isFinished ? 0 : max(0, expertPlan[currentRound - 1] - labelsInCurrentRound)
+        isFinished ? 0 : max(0, expertPlan[currentRound - 1] - doneInCurrentRound)
     }
 
     // MARK: - Operations (each is what the backend call does)
@@ -247,10 +262,24 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
         expertLabels.append(commit)
         log.append(.label(itemID: itemID, label: label, round: currentRound))
         var report: RoundReport?
-        if labelsInCurrentRound >= expertPlan[currentRound - 1] {
+        if doneInCurrentRound >= expertPlan[currentRound - 1] {
             report = finishRound()
         }
         return (commit, report)
+    }
+
+    /// Sets an item aside; returns the round's report when that completed the round.
+    @discardableResult
+    public mutating func ignore(itemID: Int64, reason: String) throws -> RoundReport? {
+        guard !isFinished, let index = queue.lastIndex(of: itemID) else {
+            throw BackendError("item \(itemID) is not in the expert queue")
+        }
+        queue.remove(at: index)
+        let why = reason.trimmingCharacters(in: .whitespaces)
+        ignored.append(IgnoredItem(itemID: itemID, round: currentRound, reason: why.isEmpty ? nil : why,
+                                   afterLabels: expertLabels.count))
+        log.append(.ignore(itemID: itemID, reason: why.isEmpty ? nil : why))
+        return doneInCurrentRound >= expertPlan[currentRound - 1] ? finishRound() : nil
     }
 
     private mutating func finishRound() -> RoundReport {
@@ -276,18 +305,31 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
     }
 
     public mutating func undo() -> UndoResult? {
+        if let aside = ignored.last, aside.afterLabels == expertLabels.count {
+            ignored.removeLast()
+            log.append(.undoIgnore(itemID: aside.itemID))
+            queue.append(aside.itemID)
+            reopen(aside.round)
+            return UndoResult(item: expertItem(aside.itemID), withdrawnLabel: "", round: aside.round, ignored: true)
+        }
         guard let last = expertLabels.popLast() else { return nil }
         log.append(.undo(itemID: last.itemID, round: last.round))
         queue.append(last.itemID)
-        if last.round < currentRound, reports.last?.round == last.round, labelsInRound(last.round) < expertPlan[last.round - 1] {
-            // The round it belonged to is no longer complete: labeling resumes there.
-            currentRound = last.round
-            reports.removeLast()
-        }
+        reopen(last.round)
         return UndoResult(item: expertItem(last.itemID), withdrawnLabel: last.label, round: last.round)
     }
 
-    private func labelsInRound(_ r: Int) -> Int { expertLabels.lazy.filter { $0.round == r }.count }
+    /// After an undo in round `r`: when that round is no longer complete, labeling resumes there.
+    private mutating func reopen(_ r: Int) {
+        if r < currentRound, reports.last?.round == r, doneInRound(r) < expertPlan[r - 1] {
+            currentRound = r
+            reports.removeLast()
+        }
+    }
+
+    private func doneInRound(_ r: Int) -> Int {
+        expertLabels.lazy.filter { $0.round == r }.count + ignored.lazy.filter { $0.round == r }.count
+    }
 
     public mutating func setNote(itemID: Int64, note: String) {
         notes[itemID] = note.isEmpty ? nil : note
@@ -387,7 +429,7 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
         let schedule = expertPlan.enumerated().map { i, planned in
             let r = i + 1
             let llmPlanned = max(1, llmLabels.count / max(1, expertPlan.count))
-            return ScheduleEntry(round: r, expertPlanned: planned, expertUsed: labelsInRound(r),
+            return ScheduleEntry(round: r, expertPlanned: planned, expertUsed: expertLabels.lazy.filter { $0.round == r }.count,
                                  llmPlanned: llmPlanned, llmUsed: llmLabels.lazy.filter { $0.round == r }.count)
         }
         let reviewed = llmLabels.filter { $0.status != .unreviewed && !$0.bulk }
@@ -417,6 +459,9 @@ extension ScriptedSession {
             case .skip(let id):
                 try skip(itemID: id)
                 return .skipped(itemID: id)
+            case .ignore(let id, let reason):
+                try ignore(itemID: id, reason: reason)
+                return .ignored(itemID: id)
             case .undo: return .undone(undo())
             case .setNote(let id, let note):
                 setNote(itemID: id, note: note)

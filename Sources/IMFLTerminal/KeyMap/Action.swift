@@ -10,6 +10,7 @@ public enum Action: String, CaseIterable, Sendable, Hashable {
     case showReview = "screen-review"
     case showDashboard = "screen-dashboard"
     case skip
+    case ignore
     case undo
     case note
     case pickLabel = "pick-label"

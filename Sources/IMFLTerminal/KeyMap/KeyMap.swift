@@ -52,6 +52,9 @@ public struct KeyMap: Sendable {
         Binding([.char("R"), .function(2)], .showReview, .global, "review screen", inFooter: false),
         Binding([.char("D"), .function(3)], .showDashboard, .global, "dashboard", inFooter: false),
         Binding([.char("s")], .skip, .label, "skip", disabledReason: { s in s.label.busyReason ?? s.label.noItemReason }),
+        // Shifted, so that it takes no letter from the labels' direct keys and is never pressed
+        // by accident; it asks for a reason before it acts.
+        Binding([.char("I")], .ignore, .label, "ignore (set aside: unsure, off-topic)…", inFooter: false, disabledReason: { s in s.label.busyReason ?? s.label.noItemReason }),
         Binding([.char("u")], .undo, .label, "undo", disabledReason: { s in s.label.busyReason }),
         Binding([.char("n")], .note, .label, "note", disabledReason: { s in s.label.busyReason ?? s.label.noItemReason }),
         Binding([.char("/")], .pickLabel, .label, "pick label", disabledReason: { s in s.label.busyReason ?? s.label.noItemReason }),

@@ -97,7 +97,7 @@ public enum DashboardScreen {
         buffer.put("Cost   expert \(formatFixed(d.expertCost, 2)) · LLM \(formatFixed(d.llmCost, 4))",
                    x: area.x, y: y, style: .text, maxX: area.right)
         y += 1
-        let agreement = d.agreement.map { "\(Int(($0 * 100).rounded()))% (\(d.agreementAgreed)/\(d.agreementCompared) reviewed)" } ?? "no LLM label reviewed yet"
+        let agreement = d.agreement.map { "\(formatFixed($0 * 100, 1))% (\(d.agreementAgreed)/\(d.agreementCompared) judged one by one)" } ?? "no LLM label judged one by one yet"
         var x = buffer.put("LLM vs expert agreement: ", x: area.x, y: y, style: .dim, maxX: area.right)
         buffer.put(agreement, x: x, y: y, style: .text, maxX: area.right)
         y += 1
@@ -127,7 +127,7 @@ public enum DashboardScreen {
         for task in BackgroundTask.allCases {
             guard y < area.bottom else { return }
             let p = d.progress[task] ?? TaskProgress(done: 0, total: 0)
-            let caption = p.total == 0 ? "idle" : "\(p.done)/\(p.total)"
+            let caption = p.total == 0 ? "idle" : (p.round.map { "round \($0): " } ?? "") + "\(p.done)/\(p.total)"
             Gauge(title: task.title, fraction: p.fraction, caption: caption).render(into: &buffer, area: line(area), titleWidth: 11)
             y += 1
         }

@@ -19,6 +19,9 @@ struct Export: AsyncParsableCommand {
     @Option(name: [.short, .long], help: "Output file (default: standard output).")
     var output: String?
 
+    @Flag(help: "Write the items the expert set aside (I on the Label screen) with their reason, instead of the labeled items.")
+    var ignored = false
+
     func validate() throws {
         _ = try sources()
     }
@@ -26,7 +29,7 @@ struct Export: AsyncParsableCommand {
     func sources() throws -> Set<LabelSource> {
         let names = source.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         return try Set(names.map { name in
-            guard let value = LabelSource(rawValue: name), value != .model else {
+            guard let value = LabelSource(rawValue: name), value.fidelity != nil else {
                 throw ValidationError("unknown source \"\(name)\"; use human, llm or override")
             }
             return value
@@ -35,13 +38,26 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session.openChecked(folder, access: .readOnly)
-        let labels = try DatasetExport.labels(of: session.database, sources: try sources())
+        let aside = try await DatasetExport.ignored(of: session.store)
+        if ignored {
+            let data = try DatasetExport.render(aside, format: format.format)
+            if let output {
+                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
+                printError("wrote \(aside.count) item\(aside.count == 1 ? "" : "s") set aside to \(output)")
+            } else {
+                FileHandle.standardOutput.write(data)
+            }
+            return
+        }
+        let labels = try await DatasetExport.labels(of: session.store, sources: try sources())
         let data = try DatasetExport.render(labels, format: format.format)
+        let more = aside.isEmpty ? "" : "; \(aside.count) item\(aside.count == 1 ? " was" : "s were") set aside unlabeled: `imfl export --ignored` lists them"
         if let output {
             try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-            printError("wrote \(labels.count) labeled items to \(output)")
+            printError("wrote \(labels.count) labeled items to \(output)\(more)")
         } else {
             FileHandle.standardOutput.write(data)
+            if !more.isEmpty { printError(String(more.dropFirst(2))) }
         }
     }
 }

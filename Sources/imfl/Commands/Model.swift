@@ -38,8 +38,8 @@ extension Model {
             do {
                 let session = try Session.open(folder, access: .readOnly)
                 let embedder = try MiniLMEmbedder(modelDirectory: model ?? session.config.embedder.path)
-                let trained = try SessionModel.build(
-                    store: session.database, configuration: try session.config.engineConfiguration(),
+                let trained = try await SessionModel.build(
+                    store: session.store, configuration: try session.config.engineConfiguration(),
                     modelID: embedder.modelID, refit: refit)
                 let identity = try ExportedModel.EmbedderIdentity.of(embedder)
                 let directory = URL(fileURLWithPath: output)
@@ -47,8 +47,8 @@ extension Model {
                     .write(to: directory)
                 let card = ModelCard(
                     config: session.config, guidelines: try session.guidelines(),
-                    status: try SessionStatus.compute(session), metrics: try session.database.metrics(),
-                    model: trained, embedder: identity, evaluatedOn: try session.evaluationDescription())
+                    status: try await SessionStatus.compute(session), metrics: try await session.store.metrics(),
+                    model: trained, embedder: identity, evaluatedOn: try await session.evaluationDescription())
                 try Data(card.render().utf8).write(to: directory.appending(path: ExportedModel.cardFile), options: .atomic)
                 let which = trained.round.map { "round \($0)'s classifier" } ?? "a classifier refitted on every label in force"
                 printError("wrote \(which) (\(trained.humanLabels) expert + \(trained.llmLabels) LLM labels) to \(output)")

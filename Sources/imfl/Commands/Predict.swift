@@ -55,7 +55,7 @@ struct Predict: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let (labels, classifier, embedder) = try loadClassifier()
+            let (labels, classifier, embedder) = try await loadClassifier()
             let prediction = BatchPrediction(
                 labels: labels, classifier: classifier, embedder: embedder, minConfidence: minConfidence,
                 batchSize: batchSize, format: format?.format, columns: CSVColumns(id: idColumn, text: textColumn))
@@ -78,13 +78,13 @@ struct Predict: AsyncParsableCommand {
     }
 
     /// The labels, the classifier and the encoder its vectors come from.
-    private func loadClassifier() throws -> ([String], any Classifier, MiniLMEmbedder) {
+    private func loadClassifier() async throws -> ([String], any Classifier, MiniLMEmbedder) {
         let folder = URL(fileURLWithPath: source)
         if FileManager.default.fileExists(atPath: folder.appending(path: Session.configFile).path) {
             let session = try Session.open(source, access: .readOnly)
             let embedder = try MiniLMEmbedder(modelDirectory: model ?? session.config.embedder.path)
-            let trained = try SessionModel.build(
-                store: session.database, configuration: try session.config.engineConfiguration(),
+            let trained = try await SessionModel.build(
+                store: session.store, configuration: try session.config.engineConfiguration(),
                 modelID: embedder.modelID, refit: false)
             return (session.config.task.labels, trained.classifier, embedder)
         }

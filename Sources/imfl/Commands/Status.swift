@@ -13,7 +13,7 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         let session = try Session.openChecked(folder, access: .readOnly)
-        let status = try SessionStatus.compute(session)
+        let status = try await SessionStatus.compute(session)
         print(Self.render(status, name: session.config.task.name, llmEnabled: session.config.llm.enabled))
     }
 
@@ -25,7 +25,7 @@ struct Status: AsyncParsableCommand {
         lines.append("  rounds    \(s.roundsDone) of \(s.roundsPlanned) done")
         let overrides = s.bySource[.override] ?? 0
         lines.append("  budget    expert \(s.humanUsed)/\(s.humanBudget)\(overrides > 0 ? " (and \(overrides) LLM label\(overrides == 1 ? "" : "s") overridden)" : ""), LLM \(s.llmUsed)/\(s.llmBudget)")
-        let sources = LabelSource.allCases.filter { $0 != .model && $0 != .shadow }
+        let sources = LabelSource.allCases.filter { $0.fidelity != nil }
         let labeled = sources.reduce(0) { $0 + (s.bySource[$1] ?? 0) }
         lines.append("  labeled   \(labeled) of \(s.poolItems) pool items: " + sources.map { "\($0.rawValue) \(s.bySource[$0] ?? 0)" }.joined(separator: ", "))
         if labeled > 0 {
@@ -35,6 +35,19 @@ struct Status: AsyncParsableCommand {
                 let counts = s.byLabel[label] ?? [:]
                 lines.append("    " + label.padding(toLength: width, withPad: " ", startingAt: 0) + sources.map { String(counts[$0] ?? 0).leftPadded(9) }.joined())
             }
+        }
+        if s.byAnnotator.count > 1 || s.team != nil {
+            lines.append("  experts   " + s.byAnnotator.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        if let t = s.team {
+            var figures = [String]()
+            if let k = t.kappa { figures.append("Cohen's κ \(String(format: "%.2f", k))") }
+            if let a = t.alpha { figures.append("Krippendorff's α \(String(format: "%.2f", a))") }
+            let agreeing = "\(t.unanimousItems) of \(t.sharedItems) shared item\(t.sharedItems == 1 ? "" : "s") labeled alike"
+            lines.append("  agreement \(([agreeing] + figures).joined(separator: ", "))")
+        }
+        if s.ignored > 0 {
+            lines.append("  set aside \(s.ignored) pool item\(s.ignored == 1 ? "" : "s") ignored by the expert, never trained on (`imfl export --ignored` lists them)")
         }
         lines.append("  LLM       \(s.llmCalls) calls, \(s.llmErrors) errors, \(s.llmCacheHits) from cache, \(s.promptTokens) prompt\(evaluatedText(s)) + \(s.completionTokens) completion tokens, cost \(String(format: "%.4f", s.llmCost))")
         if llmEnabled {
