@@ -256,10 +256,12 @@ struct LLMLabelUseTests {
 struct LLMEstimateSettingsTests {
     static let head = "[task]\nlabels = [\"a\", \"b\"]\n"
 
-    @Test("[learner] llm_labels and [llm] shadow parse, and default to all and 0.25")
+    @Test("[learner] llm_labels, [llm] shadow and route_doubtful parse, and default to weighted, 0.25 and 0")
     func parses() throws {
         let defaults = try SessionConfig.parse(Self.head, path: "session.toml")
-        #expect(defaults.learner.llmLabels == .all && defaults.llm.shadow == 0.25)
+        #expect(defaults.learner.llmLabels == .weighted && defaults.llm.shadow == 0.25 && defaults.llm.routeDoubtful == 0)
+        let routing = try SessionConfig.parse(Self.head + "[llm]\nroute_doubtful = 0.25\n", path: "session.toml")
+        #expect(try routing.engineConfiguration().routeShare == 0.25)
         for use in LLMLabelUse.allCases {
             let config = try SessionConfig.parse(Self.head + "[learner]\nllm_labels = \"\(use.rawValue)\"\n[llm]\nshadow = 0.5\n", path: "session.toml")
             #expect(config.learner.llmLabels == use && config.llm.shadow == 0.5)
@@ -287,7 +289,55 @@ struct LLMEstimateSettingsTests {
         #expect(use?.contains("learner.llm_labels: must be one of all | weighted | forward | threshold | auto, got \"best\"") == true, "\(use ?? "no error")")
         let shadow = message("[llm]\nshadow = 1.5\n")
         #expect(shadow?.contains("llm.shadow must be a number from 0 to 1, got 1.5") == true, "\(shadow ?? "no error")")
+        let route = message("[llm]\nroute_doubtful = -0.1\n")
+        #expect(route?.contains("llm.route_doubtful must be a number from 0 to 1, got -0.1") == true, "\(route ?? "no error")")
         let key = message("[learner]\nllm_label = \"auto\"\n")
         #expect(key?.contains("unknown key learner.llm_label") == true, "\(key ?? "no error")")
+    }
+}
+
+@Suite("Routing LLM labels in doubt to the expert")
+struct RoutingTests {
+    @Test("LLM labels in doubt take places in the next expert batches, and the expert budget is never exceeded")
+    func routingKeepsTheExpertBudget() async throws {
+        // Given a weak annotator and half of each later expert batch open to LLM labels in doubt
+        var configuration = try ShadowLabelTests.configuration(shadow: 0.25)
+        configuration.routeShare = 0.5
+        let (store, engine, _) = try await ShadowLabelTests.run(configuration, accuracy: 0.3)
+        let log = AnnotationLog(try store.annotationLog())
+        let schedule = configuration.schedule
+        var routedInAll = 0
+        for budget in schedule.rounds {
+            let queue = try store.queue(round: budget.round)
+            let expert = queue.filter { $0.fidelity == .human }
+            let llm = queue.filter { $0.fidelity == .llm }
+            // Then each round's expert batch is exactly the schedule's, never more
+            #expect(expert.count == budget.human, "round \(budget.round): \(expert.count) expert items for \(budget.human) places")
+            #expect(llm.count == budget.llm)
+            // And the routed items are LLM labels of earlier rounds, at most half the batch,
+            // each now labeled by the expert, with the LLM's label kept beside it
+            let routed = expert.filter { log.current($0.itemID)?.llm != nil }
+            #expect(routed.count <= RoundEngine.routedPlaces(ofBatch: budget.human, share: 0.5))
+            if budget.round == 1 { #expect(routed.isEmpty) }
+            for entry in routed {
+                let current = try #require(log.current(entry.itemID))
+                #expect(current.source == .human)
+                #expect((current.llm?.round ?? 0) < budget.round)
+            }
+            routedInAll += routed.count
+        }
+        #expect(routedInAll > 0, "a 30% annotator gives labels the classifier doubts")
+        // And the expert gave exactly the schedule's expert labels in all
+        #expect(log.expertLabelCount == schedule.rounds.map(\.human).reduce(0, +))
+        #expect(await engine.nextExpertItem() == nil)
+    }
+
+    @Test("Without route_doubtful no LLM label goes back to the expert")
+    func noRoutingByDefault() async throws {
+        let (store, _, _) = try await ShadowLabelTests.run(try ShadowLabelTests.configuration(shadow: 0.25), accuracy: 0.3)
+        let log = AnnotationLog(try store.annotationLog())
+        for r in 1 ... 3 {
+            #expect(try store.queue(round: r).filter { $0.fidelity == .human && log.current($0.itemID)?.llm != nil }.isEmpty)
+        }
     }
 }

@@ -9,7 +9,7 @@
 ///   10% and 5%;
 /// - IMFL with each `[learner] llm_labels` option that uses the live estimate of the LLM's
 ///   accuracy: weighted, forward correction, confidence threshold and auto; and with routing
-///   by doubt, alone and with auto.
+///   by doubt, alone and with weighted LLM labels (the session default).
 ///
 /// A smaller budget scales every arm alike (1× is always 20% of B), so that a short run keeps
 /// the table's shape.
@@ -63,9 +63,9 @@ public enum PaperSuite {
         var route = imfl
         route.name = "imfl-route"
         route.routeDoubtful = 0.25
-        var autoRoute = route
-        autoRoute.name = "imfl-auto-route"
-        autoRoute.llmLabels = .auto
-        return arms + [equal, random, single, ten, five] + uses + [route, autoRoute]
+        var weightedRoute = route
+        weightedRoute.name = "imfl-weighted-route"
+        weightedRoute.llmLabels = .weighted
+        return arms + [equal, random, single, ten, five] + uses + [route, weightedRoute]
     }
 }

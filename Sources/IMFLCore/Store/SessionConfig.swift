@@ -127,7 +127,10 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
     /// The classifier the session trains.
     public struct Learner: Sendable, Equatable, Decodable {
         /// How LLM labels train it, given the live estimate of the annotator's accuracy.
-        public var llmLabels: LLMLabelUse = .all
+        /// `weighted` by default: in the simulations of README "The LLM measured live" it was
+        /// never below the expert labels alone, with annotators at the local LLM's accuracy
+        /// and near chance, and never below training on every LLM label alike (`all`).
+        public var llmLabels: LLMLabelUse = .weighted
 
         public init() {}
 
