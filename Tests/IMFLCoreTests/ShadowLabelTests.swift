@@ -270,6 +270,9 @@ struct LLMEstimateSettingsTests {
         // A session without the LLM asks for no shadow label
         let off = try SessionConfig.parse(Self.head + "[llm]\nenabled = false\n", path: "session.toml")
         #expect(try off.engineConfiguration().shadowShare == 0)
+        // Nor one whose schedule gives the LLM nothing to label
+        let expertOnly = try SessionConfig.parse(Self.head + "[budget]\nhuman_share = 1.0\n", path: "session.toml")
+        #expect(try expertOnly.engineConfiguration().shadowShare == 0)
         // What imfl init writes reads back the same
         var config = defaults
         config.learner.llmLabels = .auto
