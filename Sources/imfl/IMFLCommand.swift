@@ -12,6 +12,7 @@ struct IMFLCommand: AsyncParsableCommand {
             Init.self,
             Status.self,
             Export.self,
+            Copy.self,
             Plan.self,
             Extend.self,
             Label.self,

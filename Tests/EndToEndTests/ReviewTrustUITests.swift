@@ -66,7 +66,7 @@ struct ReviewTrustUITests {
 
         // And the dashboard counts one accept and one override, judged one by one, in percent with one decimal
         try tmux.send("D")
-        let dashboard = try tmux.waitFor("LLM vs expert agreement: 50.0% (1/2 judged one by one)")
+        let dashboard = try tmux.waitFor("LLM agreement 50.0% (1 of 2 judged)")
         // And the expert count is the same in the header, the dashboard's gauge and status
         #expect(dashboard.contains("7 labeled"))
         #expect(dashboard.contains("7/10"))

@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func anLLMTurnedOffSaysSo() async throws {
-        let annotator = SessionAnnotator(config: config { $0.llm.enabled = false }, guidelines: nil, database: try .inMemory())
+        let annotator = SessionAnnotator(config: config { $0.llm.enabled = false }, guidelines: nil, store: try AppDatabase.inMemory())
         await #expect {
             try await annotator.annotate(Self.request)
         } throws: { error in
@@ -26,7 +26,7 @@ import Testing
         // Given a local-server session whose imfl home has no model installed
         let home = try TempDir()
         let server = LocalLLMServer(configuration: .init(home: home.url))
-        let annotator = SessionAnnotator(config: config(), guidelines: nil, database: try .inMemory(), server: server)
+        let annotator = SessionAnnotator(config: config(), guidelines: nil, store: try AppDatabase.inMemory(), server: server)
         // Then each call fails at once with the remedy, and nothing was started
         for _ in 0 ..< 2 {
             await #expect {

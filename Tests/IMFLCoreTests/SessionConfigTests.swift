@@ -21,6 +21,8 @@ import Testing
         config.llm.baseURL = "https://api.example.com/v1"
         config.llm.constraint = .jsonSchema
         config.llm.apiKeyEnv = "OPENAI_API_KEY"
+        config.team.overlap = 0.25
+        config.team.adjudicators = ["lead", "ana"]
         config.ui.keys = ["undo": ["u", "ctrl-z"]]
         #expect(try SessionConfig.parse(config.renderTOML(), path: "s.toml") == config)
     }
@@ -31,6 +33,24 @@ import Testing
         } throws: { error in
             guard case .config(let path, let line, _) = error as? SessionError else { return false }
             return path == "session.toml" && line == 3
+        }
+    }
+
+    @Test func teamSettingsParseAndBadOnesAreRefusedWithTheirKey() throws {
+        let config = try SessionConfig.parse(
+            "[task]\nlabels = [\"a\", \"b\"]\n[team]\noverlap = 0.1\nadjudicators = [\"lead\"]\n", path: "session.toml")
+        #expect(config.team.overlap == 0.1)
+        #expect(config.team.adjudicators == ["lead"])
+        #expect(try config.engineConfiguration().overlap == 0.1)
+        #expect(try config.engineConfiguration().adjudicators == ["lead"])
+        #expect(throws: SessionError.self) {
+            try SessionConfig.parse("[task]\nlabels = [\"a\", \"b\"]\n[team]\noverlap = 1.5\n", path: "session.toml")
+        }
+        do {
+            _ = try SessionConfig.parse("[task]\nlabels = [\"a\", \"b\"]\n[team]\nadjudicators = [\" \"]\n", path: "session.toml")
+            Issue.record("an empty adjudicator name was accepted")
+        } catch let SessionError.config(_, _, message) {
+            #expect(message.contains("team.adjudicators"))
         }
     }
 

@@ -26,6 +26,21 @@ public struct CachedAnswer: Sendable, Hashable, Codable {
     public var answer: AnnotationAnswer {
         AnnotationAnswer(label: label, confidence: confidence, probabilities: probabilities)
     }
+
+    /// The stored form (JSON with sorted keys and ISO 8601 dates), the same in every store, so
+    /// that a cache entry copies between them as it is.
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }()
 }
 
 /// Answers already paid for, keyed by the hex SHA-256 of the request (model, prompt and

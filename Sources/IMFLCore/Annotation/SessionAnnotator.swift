@@ -14,24 +14,25 @@ public actor SessionAnnotator: Annotator {
     private let settings: LLMSettings
     private let labels: [String]
     private let guidelines: String?
-    private let database: AppDatabase
+    private let store: any SessionStore
     private let server: LocalLLMServer
     private var starting: Task<LLMAnnotator, any Error>?
     private var startedServer = false
 
     private let cache: any AnswerCache
 
-    /// - Parameter cache: where answers are cached; the session's own database unless given
+    /// - Parameter store: the session's store, which logs every call (and caches answers).
+    /// - Parameter cache: where answers are cached; the session's own store unless given
     ///   (a simulation shares one cache across its runs).
     public init(
-        config: SessionConfig, guidelines: String?, database: AppDatabase, cache: (any AnswerCache)? = nil,
+        config: SessionConfig, guidelines: String?, store: any SessionStore, cache: (any AnswerCache)? = nil,
         server: LocalLLMServer? = nil
     ) {
-        self.cache = cache ?? database
+        self.cache = cache ?? store
         self.settings = config.annotatorSettings
         self.labels = config.task.labels
         self.guidelines = guidelines
-        self.database = database
+        self.store = store
         self.server = server ?? LocalLLMServer(configuration: .init(parallel: config.llm.maxConcurrency))
     }
 
@@ -78,6 +79,6 @@ public actor SessionAnnotator: Annotator {
         let client = OpenAIChatClient(endpoint: settings.endpoint(localBaseURL: localURL), policy: settings.clientPolicy)
         return LLMAnnotator(
             client: client, prompt: settings.promptBuilder(labels: labels, guidelines: guidelines),
-            options: settings.annotatorOptions, cache: cache, log: database)
+            options: settings.annotatorOptions, cache: cache, log: store)
     }
 }

@@ -60,6 +60,14 @@ public struct EngineConfiguration: Sendable {
     public var llmLabelUse: LLMLabelUse
     /// Share of each expert batch from round 2 on that LLM labels in doubt may take (0: none).
     public var routeShare: Double
+    /// Who is at this engine's keyboard: every expert event it appends (labels, accepts,
+    /// overrides, skips, notes, undos) carries the name, so that on a shared session each
+    /// label says which expert gave it. "expert" for a session folder's one expert.
+    public var annotator = "expert"
+    /// Share of each round's expert items a second expert labels too (`[team] overlap`).
+    public var overlap = 0.0
+    /// Experts who may settle the items experts labeled differently (`[team] adjudicators`).
+    public var adjudicators: [String] = []
 
     public init(
         labels: [String], schedule: Schedule, strategy: any QueryStrategy = EEQStrategy(),

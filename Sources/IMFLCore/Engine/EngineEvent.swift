@@ -106,6 +106,12 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
     case alreadyLabeled(itemID: Int64)
     case noLLMLabel(itemID: Int64)
     case nothingToUndo
+    /// The item is labeled by another expert and waits only for a second label: it cannot be set aside.
+    case labeledByAnotherExpert(itemID: Int64, annotator: String)
+    /// Only the session's adjudicators settle disagreements.
+    case notAnAdjudicator(name: String, adjudicators: [String])
+    /// The experts do not disagree on the item.
+    case notDisputed(itemID: Int64)
     case unknownItem(itemID: Int64)
     case missingVector(itemID: Int64)
     case alreadyRunning
@@ -118,6 +124,12 @@ public enum EngineError: Error, Equatable, CustomStringConvertible {
         case let .alreadyLabeled(id): "item \(id) is already labeled; undo first"
         case let .noLLMLabel(id): "item \(id) has no LLM label to override"
         case .nothingToUndo: "nothing to undo"
+        case let .labeledByAnotherExpert(id, name): "item \(id) is labeled by \(name) and waits only for a second expert's label; label it or skip it"
+        case let .notAnAdjudicator(name, list):
+            list.isEmpty
+                ? "this session has no adjudicator: name one in session.toml, [team] adjudicators = [\"\(name)\"]"
+                : "\(name) is not an adjudicator of this session (adjudicators: \(list.joined(separator: ", ")))"
+        case let .notDisputed(id): "the experts do not disagree on item \(id)"
         case let .unknownItem(id): "item \(id) is not in this session"
         case let .missingVector(id): "item \(id) has no stored vector"
         case .alreadyRunning: "the engine is already running"

@@ -54,7 +54,7 @@ extension RoundEngine {
     /// undone comes before the open rounds'), skipped items last in the order skipped.
     func expertWaiting() -> [(round: Int, id: Int64)] {
         var seen = Set<Int64>()
-        let inOrder = rounds.keys.sorted().flatMap { r in expertPending(r).map { (round: r, id: $0) } }
+        let inOrder = rounds.keys.sorted().flatMap { r in (expertPending(r) + secondLabelPending(r)).map { (round: r, id: $0) } }
             .filter { seen.insert($0.id).inserted }
         let byID = Dictionary(inOrder.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         let skipped = log.skipOrder.filter { byID[$0] != nil && !returned.contains($0) }
@@ -62,6 +62,41 @@ extension RoundEngine {
         return returned.compactMap { byID[$0] }
             + inOrder.filter { !back.contains($0.id) && !returned.contains($0.id) }
             + skipped.compactMap { byID[$0] }
+    }
+
+    /// The overlap items of round `r`: a seeded share (`[team] overlap`) of its expert queue
+    /// that a second expert labels too. A pure function of the queue and the seed, so every
+    /// engine of a session picks the same ones.
+    func overlapItems(_ r: Int) -> Set<Int64> {
+        guard configuration.overlap > 0 else { return [] }
+        let entries = (queues[r] ?? []).filter { $0.fidelity == .human }
+        let count = min(entries.count, Int((configuration.overlap * Double(entries.count)).rounded(.up)))
+        let seed = configuration.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(r)
+        func draw(_ id: Int64) -> UInt64 {
+            var z = seed ^ UInt64(bitPattern: id) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 31)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 29)
+        }
+        return Set(entries.map(\.itemID).sorted { draw($0) < draw($1) }.prefix(count))
+    }
+
+    /// Overlap items of round `r` one other expert has labeled, waiting for this engine's
+    /// expert to label them too, in rank order. The round does not wait for them: its
+    /// classifier trains on the first label, and a second that disagrees holds the item out
+    /// of training until an adjudicator settles it.
+    func secondLabelPending(_ r: Int) -> [Int64] {
+        let overlap = overlapItems(r)
+        guard !overlap.isEmpty else { return [] }
+        return (queues[r] ?? []).filter { overlap.contains($0.itemID) }.map(\.itemID).filter(needsSecondLabel)
+    }
+
+    /// Whether the item has exactly one expert's label, not this expert's, and is an overlap
+    /// item no adjudicator has settled.
+    func needsSecondLabel(_ itemID: Int64) -> Bool {
+        guard let byName = log.expertLabelsByAnnotator[itemID], byName.count == 1, byName[configuration.annotator] == nil,
+              let current = log.current(itemID), current.source == .human, !current.adjudicated,
+              let r = expertRound(of: itemID) else { return false }
+        return overlapItems(r).contains(itemID)
     }
 
     /// The next item waiting for the expert, with its neighbours.
@@ -88,7 +123,7 @@ extension RoundEngine {
         try await serialized {
             guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
             guard let r = expertRound(of: itemID) else { throw EngineError.notInExpertQueue(itemID: itemID) }
-            guard awaitsExpert(itemID) else { throw EngineError.alreadyLabeled(itemID: itemID) }
+            guard awaitsExpert(itemID) || needsSecondLabel(itemID) else { throw EngineError.alreadyLabeled(itemID: itemID) }
             try await append([.label(label, itemID: itemID, source: .human, round: r)])
             returned.removeAll { $0 == itemID }
             return r
@@ -98,7 +133,7 @@ extension RoundEngine {
     /// The expert passes over an item: it comes back after every other waiting item.
     public func skip(itemID: Int64) async throws {
         try await serialized {
-            guard let r = expertRound(of: itemID), awaitsExpert(itemID) else {
+            guard let r = expertRound(of: itemID), awaitsExpert(itemID) || needsSecondLabel(itemID) else {
                 throw EngineError.notInExpertQueue(itemID: itemID)
             }
             try await append([Annotation(itemID: itemID, kind: .skip, round: r)])
@@ -111,6 +146,9 @@ extension RoundEngine {
     /// ignored and never trained on. Undo on the Label screen brings it back.
     public func ignore(itemID: Int64, reason: String? = nil) async throws {
         try await serialized {
+            if needsSecondLabel(itemID), let first = log.expertLabelsByAnnotator[itemID]?.keys.first {
+                throw EngineError.labeledByAnotherExpert(itemID: itemID, annotator: first)
+            }
             guard let r = expertRound(of: itemID), awaitsExpert(itemID) else {
                 throw EngineError.notInExpertQueue(itemID: itemID)
             }
@@ -197,13 +235,36 @@ extension RoundEngine {
     /// from the next retrain on.
     public func undo(_ scope: UndoScope) async throws -> UndoOutcome {
         try await serialized {
-            let targets = log.lastUndoable(scope)
+            // Each expert undoes their own actions, never another expert's on a shared session.
+            let targets = log.lastUndoable(scope, by: configuration.annotator)
             guard !targets.isEmpty else { throw EngineError.nothingToUndo }
             let batch = targets.count > 1 ? log.lastID + 1 : nil
             try await append(targets.map { Annotation.undo($0, batch: batch) })
             if scope == .expertLabel, let item = targets.first?.itemID { returned.insert(item, at: 0) }
             let trained = targets.contains { t in t.round.flatMap { rounds[$0] }.map { $0.status != .labeling } ?? false }
             return UndoOutcome(undone: targets, afterTraining: trained)
+        }
+    }
+
+    /// Items the experts labeled differently, not yet settled, with each expert's label.
+    public func disputes() -> [(itemID: Int64, labels: [String: String])] {
+        log.disputedItems.map { ($0, log.expertLabelsByAnnotator[$0] ?? [:]) }
+    }
+
+    /// An adjudicator settles an item the experts labeled differently: `label` is what it
+    /// trains on from the next retrain, every expert's label stays in the log, and Review's
+    /// undo takes the decision back.
+    /// - Throws: `EngineError.notAnAdjudicator` unless this engine's expert is one of
+    ///   `[team] adjudicators`; `.notDisputed` when the experts agree on the item.
+    @discardableResult
+    public func adjudicate(itemID: Int64, label: String) async throws -> Annotation {
+        try await serialized {
+            guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
+            guard configuration.adjudicators.contains(configuration.annotator) else {
+                throw EngineError.notAnAdjudicator(name: configuration.annotator, adjudicators: configuration.adjudicators)
+            }
+            guard let current = log.current(itemID), current.disputed else { throw EngineError.notDisputed(itemID: itemID) }
+            return try await append([Annotation(itemID: itemID, kind: .accept, label: label, round: current.round)])[0]
         }
     }
 

@@ -154,6 +154,8 @@ public struct SessionDashboard: Sendable, Equatable {
     public var llmEstimate: LLMAccuracyEstimate?
     /// Whether the session asks for shadow labels at all.
     public var shadowLabelsOn: Bool
+    /// The experts' agreement on items more than one of them labeled; nil when none is shared.
+    public var team: TeamAgreement? = nil
 
     public struct Agreement: Sendable, Equatable {
         public var compared: Int
@@ -171,6 +173,7 @@ extension RoundEngine {
         }
         let judged = log.judgedLLMLabels()
         let metrics = try await store.metrics()
+        let team = log.teamAgreement(labels: configuration.labels)
         return SessionDashboard(
             metrics: metrics, used: used,
             currentRound: currentQueueSizes()?.round ?? min(configuration.schedule.rounds.count, metrics.count + 1),
@@ -178,6 +181,7 @@ extension RoundEngine {
             overrides: log.currentLabels.values.count { $0.source == .override },
             agreement: .init(compared: judged.count, agreed: judged.count { $0.llm == $0.expert }),
             llmCalls: try await store.llmCallTotals(), llmEstimate: llmEstimate(),
-            shadowLabelsOn: configuration.shadowShare > 0)
+            shadowLabelsOn: configuration.shadowShare > 0,
+            team: team.sharedItems > 0 ? team : nil)
     }
 }

@@ -285,7 +285,12 @@ public actor RoundEngine {
     /// `serialized(_:)`, with the checks that decided the events.
     @discardableResult
     func append(_ events: [Annotation]) async throws -> [Annotation] {
-        let stored = try await store.append(contentsOf: events)
+        let signed = events.map { event in
+            var e = event
+            if e.isExpertAction || e.kind == .undo { e.annotator = configuration.annotator }
+            return e
+        }
+        let stored = try await store.append(contentsOf: signed)
         var touched = Set<Int>()
         for event in stored {
             log.apply(event)

@@ -8,11 +8,12 @@ struct ShadowSample {
     var itemIDs: [Int64]
     var pairs: [ShadowPair]
 
-    /// Every shadow label in force in `log` on a pool item whose label in force is the expert's.
+    /// Every shadow label in force in `log` on a pool item whose label in force is the expert's
+    /// (not a disputed one: experts who disagree give nothing sure to compare with).
     init(_ log: AnnotationLog, items: [Int64: EngineItem], classIndex: [String: Int]) {
         var ids = [Int64](), pairs = [ShadowPair]()
         for (id, shadow) in log.shadowLabels.sorted(by: { $0.key < $1.key }) where items[id]?.split == .pool {
-            guard let current = log.current(id), current.source.fidelity == .human,
+            guard let current = log.current(id), current.source.fidelity == .human, !current.disputed,
                   let expert = classIndex[current.label], let answer = shadow.label, let llm = classIndex[answer] else { continue }
             ids.append(id)
             pairs.append(ShadowPair(llm: llm, confidence: shadow.confidence, expert: expert))

@@ -5,7 +5,8 @@ extension TrainingSet {
     /// with the fidelity of its source. Items outside the pool (the test file, or the
     /// evaluation sample held out of the pool) never train it. The round engine and
     /// `SessionModel` both build their training sets here, so an exported model is the one
-    /// the session trained.
+    /// the session trained. An item the experts disagree on trains only once an adjudicator
+    /// has settled it.
     /// - Parameters:
     ///   - vectorRow: the row of each item's vector in `vectors`.
     static func labelsInForce(
@@ -14,7 +15,7 @@ extension TrainingSet {
     ) -> TrainingSet {
         var rows = [Int](), labels = [Int](), fidelities = [Fidelity](), confidences = [Double?]()
         for id in log.labeledItems where items[id]?.split == .pool {
-            guard let current = log.current(id), let f = current.source.fidelity,
+            guard let current = log.current(id), !current.disputed, let f = current.source.fidelity,
                   let c = classIndex[current.label], let row = vectorRow[id] else { continue }
             rows.append(row)
             labels.append(c)

@@ -44,8 +44,8 @@ public struct SimulationDataset: Sendable {
             try Session.create(at: folder, config: config, dataset: dataset)
         }
         let session = try Session.open(folder)
-        try SessionEmbedding(database: session.database, embedder: embedder).run(progress: progress)
-        let database = session.database
+        try SessionEmbedding(database: try session.database, embedder: embedder).run(progress: progress)
+        let database = try session.database
         let pool = try database.items(split: .pool), test = try database.items(split: .test)
         let stored = try database.embeddings(model: embedder.modelID)
         let keyOf = Dictionary(uniqueKeysWithValues: (pool + test).map { ($0.id!, $0.key) })

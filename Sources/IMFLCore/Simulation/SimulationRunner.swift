@@ -133,12 +133,12 @@ public struct SimulationRunner: Sendable {
             try Session.create(at: sessionFolder.path, config: config, dataset: imported)
         }
         let session = try Session.open(sessionFolder.path)
-        let database = session.database
+        let database = try session.database
         let items = try database.items(split: .pool) + database.items(split: .test)
         try copyVectors(items, from: dataset, into: database)
         let gold = Dictionary(uniqueKeysWithValues: items.map { ($0.id!, $0.gold) })
 
-        let (annotator, finish) = try await makeAnnotator(session, dataset.session.database)
+        let (annotator, finish) = try await makeAnnotator(session, try dataset.session.database)
         let engine = RoundEngine(
             store: database, embedder: embedder, annotator: annotator,
             configuration: try config.engineConfiguration())

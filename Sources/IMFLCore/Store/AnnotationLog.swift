@@ -13,6 +13,11 @@ public struct CurrentLabel: Sendable, Hashable {
     public var llm: Annotation?
     /// How the expert judged the LLM's label; nil when not (yet).
     public var review: Review?
+    /// Experts gave the item different labels and no adjudicator has settled it: it is not
+    /// trained on until one does.
+    public var disputed = false
+    /// An adjudicator settled the experts' disagreement: `event` is the adjudication.
+    public var adjudicated = false
 
     /// How the expert judged an LLM label.
     public enum Review: String, Sendable, Hashable {
@@ -52,6 +57,9 @@ public enum UndoScope: Sendable, Hashable {
 ///   the expert queue; both can be undone like any expert action;
 /// - `ignore` sets the item aside: it has no label in force until the ignore is undone (or the
 ///   expert labels it after all), is never trained on, and no longer waits for the expert;
+/// - when several experts label one item differently it is disputed and not trained on, until
+///   an adjudicator settles it with an `accept` of the label that stands (which later expert
+///   labels do not change; undo takes it back);
 /// - `model` labels (the classifier's predictions) and `shadow` labels (the LLM asked about an
 ///   expert item only to measure the annotator) never count as labels.
 ///
@@ -111,6 +119,7 @@ public struct AnnotationLog: Sendable {
         var ignore: Annotation?
         var shadow: Annotation?
         var byAnnotator = [String: String]()
+        var adjudication: Annotation?
         for id in itemEvents[item] ?? [] where !cancelled.contains(id) {
             let e = events[id]!
             switch e.kind {
@@ -133,6 +142,7 @@ public struct AnnotationLog: Sendable {
                 case .human:
                     ignore = nil
                     byAnnotator[e.annotator] = label
+                    if adjudication != nil { continue }
                     current = CurrentLabel(itemID: item, label: label, source: .human, round: e.round,
                                            confidence: e.confidence, event: e, llm: current?.llm,
                                            review: current?.llm == nil ? nil : .overridden)
@@ -141,7 +151,13 @@ public struct AnnotationLog: Sendable {
                                            confidence: e.confidence, event: e, llm: current?.llm, review: .overridden)
                 }
             case .accept:
-                if current?.source == .llm { current?.review = e.batch == nil ? .accepted : .bulkAccepted }
+                if current?.source == .llm {
+                    current?.review = e.batch == nil ? .accepted : .bulkAccepted
+                } else if let c = current, c.source == .human, let label = e.label {
+                    adjudication = e
+                    current = CurrentLabel(itemID: item, label: label, source: .human, round: c.round, confidence: nil,
+                                           event: e, llm: c.llm, review: c.review, adjudicated: true)
+                }
             case .note:
                 note = (e.note ?? "").isEmpty ? nil : e.note
             case .skip:
@@ -154,6 +170,7 @@ public struct AnnotationLog: Sendable {
                 continue
             }
         }
+        if adjudication == nil, current?.source == .human, Set(byAnnotator.values).count > 1 { current?.disputed = true }
         currentLabels[item] = current
         notes[item] = note
         skips[item] = skip
@@ -195,6 +212,15 @@ public struct AnnotationLog: Sendable {
         TeamAgreement(labelsByAnnotator: expertLabelsByAnnotator, labels: labels)
     }
 
+    /// Whether `e` is its annotator's latest label event in force on its item.
+    private func isLatest(_ e: Annotation) -> Bool {
+        let later = (itemEvents[e.itemID] ?? []).filter { $0 > e.id! && !cancelled.contains($0) }
+        return !later.contains { events[$0]!.kind == .label && events[$0]!.source == .human && events[$0]!.annotator == e.annotator }
+    }
+
+    /// Items the experts labeled differently that no adjudicator has settled, in id order.
+    public var disputedItems: [Int64] { labeledItems.filter { currentLabels[$0]?.disputed == true } }
+
     /// (LLM label, label in force) for every LLM label the expert judged one by one (accepted
     /// or overrode): the one LLM-agreement figure, on the dashboard, in status and in metrics.
     /// Bulk accepts are not judgements of single labels and do not count.
@@ -207,13 +233,19 @@ public struct AnnotationLog: Sendable {
 
     /// What one undo in `scope` would take back: the latest such action still in force (all
     /// events of it for a bulk accept); empty when there is none.
-    public func lastUndoable(_ scope: UndoScope) -> [Annotation] {
+    /// - Parameter annotator: only that expert's actions (on a shared session, each expert
+    ///   undoes their own); nil: anyone's.
+    public func lastUndoable(_ scope: UndoScope, by annotator: String? = nil) -> [Annotation] {
         for id in order.reversed() where !cancelled.contains(id) {
             let e = events[id]!
+            if let annotator, e.annotator != annotator { continue }
             switch scope {
             case .expertLabel:
                 if e.kind == .ignore, ignored[e.itemID]?.id == id { return [e] }
-                guard e.kind == .label, e.source == .human, currentLabels[e.itemID]?.event.id == id else { continue }
+                guard e.kind == .label, e.source == .human else { continue }
+                // The label in force, or, on an item several experts labeled, this expert's own.
+                guard currentLabels[e.itemID]?.event.id == id
+                    || (annotator != nil && expertLabelsByAnnotator[e.itemID]?[e.annotator] != nil && isLatest(e)) else { continue }
                 return [e]
             case .review:
                 guard e.kind == .accept || (e.kind == .label && e.source == .override) else { continue }

@@ -11,11 +11,11 @@ extension AppDatabase: AnswerCache, LLMCallLog {
             try String.fetchOne(db, sql: "SELECT response FROM llmCache WHERE key = ?", arguments: [key])
         }
         guard let json else { return nil }
-        return try? Self.cacheDecoder.decode(CachedAnswer.self, from: Data(json.utf8))
+        return try? CachedAnswer.decoder.decode(CachedAnswer.self, from: Data(json.utf8))
     }
 
     public func storeAnswer(_ answer: CachedAnswer, forKey key: String) async throws {
-        let json = String(decoding: try Self.cacheEncoder.encode(answer), as: UTF8.self)
+        let json = String(decoding: try CachedAnswer.encoder.encode(answer), as: UTF8.self)
         try await writer.write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO llmCache (key, response, createdAt) VALUES (?, ?, ?)",
@@ -80,17 +80,4 @@ extension AppDatabase: AnswerCache, LLMCallLog {
         totals.latencySeconds = row["latency"]
         return totals
     }
-
-    private static let cacheEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }()
-
-    private static let cacheDecoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
-    }()
 }

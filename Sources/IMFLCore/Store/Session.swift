@@ -1,12 +1,21 @@
 import Foundation
 import GRDB
 
-/// A session folder: `session.toml` (settings) and `session.sqlite` (items, labels, rounds).
-/// The folder is self-contained: copied to another machine, it opens there.
+/// A session: its settings and its store. A session folder holds `session.toml` (settings) and
+/// `session.sqlite` (items, labels, rounds) and is self-contained: copied to another machine,
+/// it opens there. A shared session lives in PostgreSQL (`PostgresStore`), settings and
+/// guidelines included, and is addressed by its URL.
 public final class Session: Sendable {
+    /// The session folder, or for a shared session its URL (which never holds a password).
     public let folder: String
     public let config: SessionConfig
-    public let database: AppDatabase
+    /// The session's data behind the protocol every store implements: what commands that
+    /// work on any session (status, export, model export, label) read and write.
+    public let store: any SessionStore
+    /// A folder's SQLite database; nil for a shared session.
+    private let sqlite: AppDatabase?
+    /// A shared session's guidelines, stored with it.
+    private let storedGuidelines: String?
     /// Held while the session is open for writing; nil for read-only access.
     private let lock: SessionLock?
 
@@ -25,13 +34,38 @@ public final class Session: Sendable {
     private init(folder: String, config: SessionConfig, database: AppDatabase, lock: SessionLock?) {
         self.folder = folder
         self.config = config
-        self.database = database
+        self.store = database
+        self.sqlite = database
+        self.storedGuidelines = nil
         self.lock = lock
     }
 
-    /// The session's data behind the protocol every store implements: what commands that
-    /// work on any session (status, export, model export, label) read and write.
-    public var store: any SessionStore { database }
+    init(shared store: PostgresStore, config: SessionConfig, guidelines: String?) {
+        folder = store.address.description
+        self.config = config
+        self.store = store
+        sqlite = nil
+        storedGuidelines = guidelines
+        lock = nil
+    }
+
+    /// Whether the session lives on a PostgreSQL server rather than in a folder.
+    public var isShared: Bool { sqlite == nil }
+
+    /// A session folder's SQLite database, for the commands that work on folders only
+    /// (embedding ahead of time, simulations, plans).
+    /// - Throws: `SessionError.needsFolder` for a shared session.
+    public var database: AppDatabase {
+        get throws {
+            guard let sqlite else { throw SessionError.needsFolder(address: folder) }
+            return sqlite
+        }
+    }
+
+    /// Ends the connection of a shared session; nothing to do for a folder.
+    public func close() async {
+        if let shared = store as? PostgresStore { await shared.close() }
+    }
 
     public var configPath: String { Self.path(folder, Self.configFile) }
     public var databasePath: String { Self.path(folder, Self.databaseFile) }
@@ -40,6 +74,7 @@ public final class Session: Sendable {
     /// - Throws: when the file is named but cannot be read.
     public func guidelines() throws -> String? {
         guard let name = config.task.guidelines else { return nil }
+        if isShared { return storedGuidelines }
         let path = Self.path(folder, name)
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw SessionError.config(path: configPath, line: nil, message: "task.guidelines: cannot read \(path)")
@@ -92,6 +127,17 @@ public final class Session: Sendable {
         at folder: String, config: SessionConfig, dataset: DatasetImport, files: [String: Data] = [:],
         progress: (@Sendable (Int, Int) -> Void)? = nil
     ) throws -> String {
+        try build(at: folder, configText: config.renderTOML(), files: files) { path in
+            try writeDatabase(path: path, dataset: dataset, name: config.task.name, progress: progress)
+        }
+    }
+
+    /// Builds a session folder in a hidden sibling and renames it into place when complete:
+    /// session.toml from `configText`, the further `files`, and the database `writeDatabase`
+    /// writes at the path it is given.
+    static func build(
+        at folder: String, configText: String, files: [String: Data], writeDatabase: (String) throws -> Void
+    ) throws -> String {
         let fm = FileManager.default
         let target = URL(fileURLWithPath: folder).standardizedFileURL
         if let contents = try? fm.contentsOfDirectory(atPath: target.path), !contents.isEmpty {
@@ -107,14 +153,12 @@ public final class Session: Sendable {
         try? fm.removeItem(at: staging)
         try fm.createDirectory(at: staging, withIntermediateDirectories: false)
         do {
-            try config.renderTOML().write(
+            try configText.write(
                 to: staging.appendingPathComponent(configFile), atomically: true, encoding: .utf8)
             for (name, data) in files {
                 try data.write(to: staging.appendingPathComponent(name))
             }
-            try writeDatabase(
-                path: staging.appendingPathComponent(databaseFile).path, dataset: dataset,
-                name: config.task.name, progress: progress)
+            try writeDatabase(staging.appendingPathComponent(databaseFile).path)
             if fm.fileExists(atPath: target.path) { try fm.removeItem(at: target) }
             try fm.moveItem(at: staging, to: target)
         } catch {

@@ -30,11 +30,14 @@ extension SessionConfig {
             eeq.subsampleFactor = query.subsampleFactor
             strategy = eeq
         }
-        return EngineConfiguration(
+        var configuration = EngineConfiguration(
             labels: task.labels, schedule: try schedule(), strategy: strategy, retrieval: exampleRetrieval,
             promptLayout: retrieval.promptLayout, pipeline: budget.pipeline, llmConcurrency: llm.maxConcurrency, seed: UInt64(max(0, query.seed)),
             shadowShare: usesLLMLabels ? llm.shadow : 0, llmLabelUse: learner.llmLabels,
             routeShare: usesLLMLabels ? llm.routeDoubtful : 0)
+        configuration.overlap = team.overlap
+        configuration.adjudicators = team.adjudicators
+        return configuration
     }
 
     /// Whether the session has LLM labels to measure, weigh or route: the LLM is on and the

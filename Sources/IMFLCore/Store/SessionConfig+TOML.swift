@@ -197,6 +197,10 @@ extension SessionConfig {
             "[evaluation]",
             "sample = \(evaluation.sample)".commented("without --test: pool items held out for F1"),
             "",
+            "[team]",
+            "overlap = \(team.overlap)".commented("share of expert items a second expert labels too"),
+            "adjudicators = \(list(team.adjudicators))".commented("experts who settle disagreements"),
+            "",
             "[ui]",
             "theme = \(s(ui.theme))",
         ]

@@ -139,6 +139,22 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
         }
     }
 
+    /// Several experts on one session: how many of their items two of them label, and who
+    /// settles their disagreements.
+    public struct Team: Sendable, Equatable, Decodable {
+        /// Share of each round's expert items that a second expert labels too, so that the
+        /// experts' agreement can be measured (Prodigy's `feed_overlap`, Label Studio's
+        /// `maximum_annotations`, for a share of the items).
+        public var overlap: Double = 0
+        /// Experts whose label settles an item the experts labeled differently; such an item
+        /// is not trained on until one of them has.
+        public var adjudicators: [String] = []
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey { case overlap, adjudicators }
+    }
+
     /// The terminal UI.
     public struct UI: Sendable, Equatable, Decodable {
         public var theme: String = "default"
@@ -159,6 +175,7 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
     public var llm = LLMSettings()
     public var evaluation = Evaluation()
     public var learner = Learner()
+    public var team = Team()
     public var ui = UI()
 
     public init(task: Task) {
@@ -166,7 +183,7 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
     }
 
     /// session.toml's tables.
-    enum CodingKeys: String, CodingKey { case task, budget, query, retrieval, embedder, llm, evaluation, learner, ui }
+    enum CodingKeys: String, CodingKey { case task, budget, query, retrieval, embedder, llm, evaluation, learner, team, ui }
 }
 
 // MARK: - Decoding with defaults
@@ -182,6 +199,7 @@ extension SessionConfig {
         llm = try c.decodeIfPresent(LLMSettings.self, forKey: .llm) ?? LLMSettings()
         evaluation = try c.decodeIfPresent(Evaluation.self, forKey: .evaluation) ?? Evaluation()
         learner = try c.decodeIfPresent(Learner.self, forKey: .learner) ?? Learner()
+        team = try c.decodeIfPresent(Team.self, forKey: .team) ?? Team()
         ui = try c.decodeIfPresent(UI.self, forKey: .ui) ?? UI()
     }
 }
@@ -282,6 +300,18 @@ extension SessionConfig.Learner {
                     forKey: .llmLabels, in: c, debugDescription: "must be one of \(LLMLabelUse.names), got \"\(name)\"")
             }
             llmLabels = value
+        }
+    }
+}
+
+extension SessionConfig.Team {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        overlap = try c.decodeIfPresent(Double.self, forKey: .overlap) ?? Self().overlap
+        adjudicators = try c.decodeIfPresent([String].self, forKey: .adjudicators) ?? []
+        if let empty = adjudicators.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty || $0 == "llm" }) {
+            throw DecodingError.dataCorruptedError(
+                forKey: .adjudicators, in: c, debugDescription: "must be the names experts label with (--annotator), got \"\(empty)\"")
         }
     }
 }

@@ -9,6 +9,8 @@ public protocol SessionStore: EngineStore, AnswerCache, LLMCallLog {
     func labels() async throws -> [String]
     /// A value from the session's key-value metadata (`name`, `createdAt`, `imflVersion`).
     func meta(_ key: String) async throws -> String?
+    /// Every row of the session, read consistently, for `imfl copy`.
+    func snapshot() async throws -> SessionSnapshot
 }
 
 extension SessionStore {

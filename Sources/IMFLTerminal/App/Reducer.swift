@@ -47,7 +47,7 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
     case .ignored(let id):
         state.label.phase = .loading
         let shown = state.label.item.flatMap { $0.itemID == id ? $0.displayID : nil } ?? String(id)
-        state.status = StatusLine("set item \(shown) aside: it is not trained on and its round goes on without it; u takes it back")
+        state.status = StatusLine("set item \(shown) aside, never trained on; u takes it back")
         return [.loadNextItem]
     case .undone(let result):
         guard let result else {

@@ -185,7 +185,7 @@ public actor EngineBackend: LabelingBackend {
 
     public func dashboard() async throws -> DashboardSnapshot {
         let d = try await engineCall { try await self.engine.dashboard() }
-        return DashboardSnapshot(
+        var snapshot = DashboardSnapshot(
             labels: config.task.labels,
             rounds: d.metrics.map { RoundReport($0, labels: config.task.labels) },
             schedule: schedule.rounds.map { b in
@@ -199,6 +199,8 @@ public actor EngineBackend: LabelingBackend {
             progress: progress, llm: llm,
             llmEstimate: d.shadowLabelsOn ? (d.llmEstimate?.summary ?? "LLM accuracy: no shadow label compared yet") : nil,
             llmLabelUse: d.metrics.last.flatMap { m in m.llmLabelUse.map { "r\(m.round) \($0.summary)" } })
+        snapshot.team = d.team
+        return snapshot
     }
 
     // MARK: - Mapping

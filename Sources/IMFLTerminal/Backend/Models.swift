@@ -360,6 +360,8 @@ public struct DashboardSnapshot: Sendable, Equatable, Codable {
     /// What the last trained round did with the LLM labels, in words
     /// ("r2 used 120 of 160 LLM labels: the LLM beats the classifier on …"); nil before.
     public var llmLabelUse: String?
+    /// The experts' agreement where several labeled the same items; nil for one expert.
+    public var team: TeamAgreement? = nil
 
     public init(labels: [String], rounds: [RoundReport], schedule: [ScheduleEntry], currentRound: Int,
                 promptTokens: Int, completionTokens: Int, expertCost: Double, llmCost: Double,

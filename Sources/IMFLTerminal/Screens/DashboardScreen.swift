@@ -97,8 +97,9 @@ public enum DashboardScreen {
         buffer.put("Cost   expert \(formatFixed(d.expertCost, 2)) · LLM \(formatFixed(d.llmCost, 4))",
                    x: area.x, y: y, style: .text, maxX: area.right)
         y += 1
-        let agreement = d.agreement.map { "\(formatFixed($0 * 100, 1))% (\(d.agreementAgreed)/\(d.agreementCompared) judged one by one)" } ?? "no LLM label judged one by one yet"
-        var x = buffer.put("LLM vs expert agreement: ", x: area.x, y: y, style: .dim, maxX: area.right)
+        // Only LLM labels the expert judged one by one count (bulk accepts do not).
+        let agreement = d.agreement.map { "\(formatFixed($0 * 100, 1))% (\(d.agreementAgreed) of \(d.agreementCompared) judged)" } ?? "none judged yet"
+        var x = buffer.put("LLM agreement ", x: area.x, y: y, style: .dim, maxX: area.right)
         buffer.put(agreement, x: x, y: y, style: .text, maxX: area.right)
         y += 1
         // The estimate and the last round's use of LLM labels, wrapped to the column (two rows
@@ -108,6 +109,14 @@ public enum DashboardScreen {
                 buffer.put(line, x: area.x, y: y, style: .text, maxX: area.right)
                 y += 1
             }
+        }
+        if let t = d.team {
+            // Chance-corrected: Cohen's κ for two experts, Krippendorff's α for more.
+            let figure = t.kappa.map { "κ \(formatFixed($0, 2))" } ?? t.alpha.map { "α \(formatFixed($0, 2))" } ?? "–"
+            let text = "\(figure) (\(t.unanimousItems)/\(t.sharedItems) alike) · " + t.annotators.joined(separator: ", ")
+            x = buffer.put("Expert agreement ", x: area.x, y: y, style: .dim, maxX: area.right)
+            buffer.put(text, x: x, y: y, style: .text, maxX: area.right)
+            y += 1
         }
         y += 1
 

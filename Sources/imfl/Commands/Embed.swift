@@ -73,7 +73,7 @@ extension Embed {
         } catch let error as CustomStringConvertible & Error {
             throw ValidationError(error.description)
         }
-        let job = SessionEmbedding(database: session.database, embedder: embedder, batchSize: batchSize)
+        let job = SessionEmbedding(database: try session.database, embedder: embedder, batchSize: batchSize)
         let bar = ProgressBar("embedding")
         let started = Date()
         let count = try job.run { done, total in bar.update(done, of: total) }

@@ -7,7 +7,7 @@ struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write every labeled pool item with its current label, source, round, confidence and review state.")
 
-    @Argument(help: "The session folder.")
+    @Argument(help: "The session folder, or a shared session's URL (postgres://USER@HOST:PORT/DB?session=NAME).")
     var folder: String
 
     @Option(help: "jsonl or csv.")
@@ -37,8 +37,10 @@ struct Export: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let session = try Session.openChecked(folder, access: .readOnly)
-        let aside = try await DatasetExport.ignored(of: session.store)
+        let (aside, labels) = try await Session.with(folder, access: .readOnly) { session in
+            (try await DatasetExport.ignored(of: session.store),
+             try await DatasetExport.labels(of: session.store, sources: try sources()))
+        }
         if ignored {
             let data = try DatasetExport.render(aside, format: format.format)
             if let output {
@@ -49,7 +51,6 @@ struct Export: AsyncParsableCommand {
             }
             return
         }
-        let labels = try await DatasetExport.labels(of: session.store, sources: try sources())
         let data = try DatasetExport.render(labels, format: format.format)
         let more = aside.isEmpty ? "" : "; \(aside.count) item\(aside.count == 1 ? " was" : "s were") set aside unlabeled: `imfl export --ignored` lists them"
         if let output {

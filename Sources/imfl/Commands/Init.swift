@@ -2,7 +2,8 @@ import ArgumentParser
 import Foundation
 import IMFLCore
 
-/// `imfl init`: creates a session folder from a pool file and, optionally, a test file.
+/// `imfl init`: creates a session folder, or a shared session on PostgreSQL, from a pool file
+/// and, optionally, a test file.
 struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a session from a pool file and, optionally, a labeled test file (JSONL or CSV).",
@@ -12,7 +13,7 @@ struct Init: AsyncParsableCommand {
             problem is listed with its file and line.
             """)
 
-    @Argument(help: "The session folder to create, e.g. sessions/fpb.")
+    @Argument(help: "The session folder to create, e.g. sessions/fpb, or a shared session's URL, postgres://USER@HOST:PORT/DB?session=NAME (the password comes from PGPASSWORD or ~/.pgpass).")
     var folder: String
 
     @Option(help: "The unlabeled pool (JSONL or CSV).")
@@ -73,6 +74,9 @@ struct Init: AsyncParsableCommand {
         if let description, description.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("--description is empty: give the phrase that completes the LLM's instruction \"Classify <description>.\", e.g. --description \"the sentiment of a sentence from financial news\", or leave the option out")
         }
+        if PostgresAddress.isAddress(folder) {
+            _ = try PostgresAddress(parsing: folder)
+        }
         if test == nil, evaluationSample < 1 {
             throw ValidationError("--evaluation-sample must be at least 1, got \(evaluationSample)")
         }
@@ -102,8 +106,10 @@ struct Init: AsyncParsableCommand {
         }
         if dataset.warnings.count > 10 { printError("warning: … and \(dataset.warnings.count - 10) more") }
 
+        let address = PostgresAddress.isAddress(folder) ? try PostgresAddress(parsing: folder) : nil
         var config = SessionConfig(task: .init(
-            name: URL(fileURLWithPath: folder).lastPathComponent, description: description ?? "", labels: dataset.labels))
+            name: address?.session ?? URL(fileURLWithPath: folder).lastPathComponent, description: description ?? "",
+            labels: dataset.labels))
         config.budget.total = budget
         config.budget.humanShare = humanShare
         config.budget.rounds = rounds
@@ -140,9 +146,17 @@ struct Init: AsyncParsableCommand {
             config.task.guidelines = "guidelines.md"
         }
 
-        let bar = ProgressBar("importing")
-        let path = try Session.create(at: folder, config: config, dataset: dataset, files: files) { done, total in
-            bar.update(done, of: total)
+        let path: String
+        if let address {
+            try await Session.create(
+                at: address, config: config, dataset: dataset,
+                guidelines: files["guidelines.md"].flatMap { String(data: $0, encoding: .utf8) })
+            path = address.description
+        } else {
+            let bar = ProgressBar("importing")
+            path = try Session.create(at: folder, config: config, dataset: dataset, files: files) { done, total in
+                bar.update(done, of: total)
+            }
         }
         let evaluatedOn = test == nil ? "an evaluation sample of \(dataset.test.count) pool items for the expert to label" : "\(dataset.test.count) test items"
         print("created \(path): \(dataset.pool.count) pool items, \(evaluatedOn), \(dataset.labels.count) labels (\(dataset.labels.joined(separator: ", ")))")

@@ -15,8 +15,11 @@ struct Label: AsyncParsableCommand {
             resumes where you stopped.
             """)
 
-    @Argument(help: "The session folder.")
+    @Argument(help: "The session folder, or a shared session's URL (postgres://USER@HOST:PORT/DB?session=NAME).")
     var folder: String
+
+    @Option(help: "Your name: every label, accept, override, skip, note and undo you make carries it. Required for a shared session; \"expert\" by default for a folder.")
+    var annotator: String?
 
     @Option(help: "Theme name (default: session.toml's ui.theme) or path to a theme file.")
     var theme: String?
@@ -24,8 +27,20 @@ struct Label: AsyncParsableCommand {
     @Option(help: "Folder with model.safetensors and vocab.txt (default: session.toml, IMFL_MINILM_DIR, imfl's venv).")
     var model: String?
 
+    func validate() throws {
+        if let annotator, annotator.trimmingCharacters(in: .whitespaces).isEmpty || annotator == "llm" {
+            throw ValidationError("--annotator needs a name other than \"llm\", e.g. --annotator \"$USER\"")
+        }
+        if PostgresAddress.isAddress(folder), annotator == nil {
+            throw ValidationError("a shared session needs --annotator NAME, so that every label says which expert gave it")
+        }
+    }
+
     func run() async throws {
-        let session = try Session.openChecked(folder)
+        try await Session.with(folder) { session in try await label(session) }
+    }
+
+    private func label(_ session: Session) async throws {
         let config = session.config
         let theme = try Theme.load(self.theme ?? config.ui.theme, directories: Theme.searchDirectories())
         let keymap = try session.keymap()
@@ -35,10 +50,11 @@ struct Label: AsyncParsableCommand {
         } catch let error as CustomStringConvertible & Error {
             throw ValidationError(error.description)
         }
-        let annotator = SessionAnnotator(config: config, guidelines: try session.guidelines(), database: session.database)
+        let annotator = SessionAnnotator(config: config, guidelines: try session.guidelines(), store: session.store)
+        var configuration = try config.engineConfiguration()
+        configuration.annotator = self.annotator ?? configuration.annotator
         let engine = RoundEngine(
-            store: session.database, embedder: embedder, annotator: annotator,
-            configuration: try config.engineConfiguration())
+            store: session.store, embedder: embedder, annotator: annotator, configuration: configuration)
         let backend = try EngineBackend(session: session, engine: engine)
 
         let engineTask = Task {

@@ -22,7 +22,7 @@ extension Model {
                 """
         )
 
-        @Argument(help: "The session folder.")
+        @Argument(help: "The session folder, or a shared session's URL (postgres://USER@HOST:PORT/DB?session=NAME).")
         var folder: String
 
         @Option(name: [.short, .long], help: "Folder to write the model to (created if needed).")
@@ -36,26 +36,29 @@ extension Model {
 
         func run() async throws {
             do {
-                let session = try Session.open(folder, access: .readOnly)
-                let embedder = try MiniLMEmbedder(modelDirectory: model ?? session.config.embedder.path)
-                let trained = try await SessionModel.build(
-                    store: session.store, configuration: try session.config.engineConfiguration(),
-                    modelID: embedder.modelID, refit: refit)
-                let identity = try ExportedModel.EmbedderIdentity.of(embedder)
-                let directory = URL(fileURLWithPath: output)
-                try ExportedModel(labels: session.config.task.labels, embedder: identity, classifier: trained.classifier)
-                    .write(to: directory)
-                let card = ModelCard(
-                    config: session.config, guidelines: try session.guidelines(),
-                    status: try await SessionStatus.compute(session), metrics: try await session.store.metrics(),
-                    model: trained, embedder: identity, evaluatedOn: try await session.evaluationDescription())
-                try Data(card.render().utf8).write(to: directory.appending(path: ExportedModel.cardFile), options: .atomic)
-                let which = trained.round.map { "round \($0)'s classifier" } ?? "a classifier refitted on every label in force"
-                printError("wrote \(which) (\(trained.humanLabels) expert + \(trained.llmLabels) LLM labels) to \(output)")
+                try await Session.with(folder, access: .readOnly) { session in try await write(session) }
             } catch let error as CustomStringConvertible & Error {
                 printError("error: \(error.description)")
                 throw ExitCode.failure
             }
+        }
+
+        private func write(_ session: Session) async throws {
+            let embedder = try MiniLMEmbedder(modelDirectory: model ?? session.config.embedder.path)
+            let trained = try await SessionModel.build(
+                store: session.store, configuration: try session.config.engineConfiguration(),
+                modelID: embedder.modelID, refit: refit)
+            let identity = try ExportedModel.EmbedderIdentity.of(embedder)
+            let directory = URL(fileURLWithPath: output)
+            try ExportedModel(labels: session.config.task.labels, embedder: identity, classifier: trained.classifier)
+                .write(to: directory)
+            let card = ModelCard(
+                config: session.config, guidelines: try session.guidelines(),
+                status: try await SessionStatus.compute(session), metrics: try await session.store.metrics(),
+                model: trained, embedder: identity, evaluatedOn: try await session.evaluationDescription())
+            try Data(card.render().utf8).write(to: directory.appending(path: ExportedModel.cardFile), options: .atomic)
+            let which = trained.round.map { "round \($0)'s classifier" } ?? "a classifier refitted on every label in force"
+            printError("wrote \(which) (\(trained.humanLabels) expert + \(trained.llmLabels) LLM labels) to \(output)")
         }
     }
 }

@@ -249,7 +249,7 @@ struct Simulate: AsyncParsableCommand {
                 let annotator = SimulatedAnnotator(matrix: matrix, gold: gold, seed: UInt64(max(0, session.config.query.seed)), latency: latency)
                 return (annotator, {})
             }
-            let annotator = SessionAnnotator(config: session.config, guidelines: nil, database: session.database, cache: cache)
+            let annotator = SessionAnnotator(config: session.config, guidelines: nil, store: try session.database, cache: cache)
             return (annotator, { await annotator.shutdown() })
         }
         let display = SimulationDisplay()

@@ -8,13 +8,14 @@ struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show a session's items, labels per source and label, rounds and budget.")
 
-    @Argument(help: "The session folder.")
+    @Argument(help: "The session folder, or a shared session's URL (postgres://USER@HOST:PORT/DB?session=NAME).")
     var folder: String
 
     func run() async throws {
-        let session = try Session.openChecked(folder, access: .readOnly)
-        let status = try await SessionStatus.compute(session)
-        print(Self.render(status, name: session.config.task.name, llmEnabled: session.config.llm.enabled))
+        let (status, config) = try await Session.with(folder, access: .readOnly) { session in
+            (try await SessionStatus.compute(session), session.config)
+        }
+        print(Self.render(status, name: config.task.name, llmEnabled: config.llm.enabled))
     }
 
     static func render(_ s: SessionStatus, name: String, llmEnabled: Bool) -> String {

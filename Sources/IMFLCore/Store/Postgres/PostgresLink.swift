@@ -1,0 +1,117 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+
+/// One connection to a shared session's server, lent to one request at a time.
+///
+/// A request is either a single statement or a transaction (`BEGIN` … `COMMIT`), and a
+/// transaction needs the connection to itself until it ends; taking turns on one connection
+/// gives that without a pool, and keeps the store's writes in the order they were asked (the
+/// engine already sends them one at a time). A connection that dropped is opened again by the
+/// next request; the request that saw it drop fails with a message that says so, and nothing
+/// it wrote was committed.
+actor PostgresLink {
+    let address: PostgresAddress
+    private let password: String?
+    private var connection: PostgresConnection?
+    private var turns = WriteTurns()
+    private var nextID = 0
+    private let logger = Logger(label: "imfl.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    init(address: PostgresAddress, password: String?) {
+        self.address = address
+        self.password = password
+    }
+
+    /// Runs `body` on the connection, alone; connects first when there is none.
+    func withConnection<T: Sendable>(_ body: @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        if !turns.take() {
+            await withCheckedContinuation { turns.wait($0) }
+        }
+        defer { turns.next() }
+        let connection = try await connected()
+        do {
+            return try await body(connection, logger)
+        } catch {
+            if connection.isClosed { self.connection = nil }
+            throw describe(error)
+        }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
+        try await withConnection { connection, logger in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                let value = try await body(connection, logger)
+                try await connection.query("COMMIT", logger: logger)
+                return value
+            } catch {
+                if !connection.isClosed { try? await connection.query("ROLLBACK", logger: logger) }
+                throw error
+            }
+        }
+    }
+
+    /// Closes the connection (the server ends its session, releasing what it held).
+    func close() async {
+        guard let connection else { return }
+        self.connection = nil
+        try? await connection.close()
+    }
+
+    private func connected() async throws -> PostgresConnection {
+        if let connection, !connection.isClosed { return connection }
+        connection = nil
+        var configuration = PostgresConnection.Configuration(
+            host: address.host, port: address.port, username: address.user, password: password,
+            database: address.database, tls: .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        nextID += 1
+        let fresh: PostgresConnection
+        do {
+            fresh = try await PostgresConnection.connect(configuration: configuration, id: nextID, logger: logger)
+        } catch {
+            throw describe(error)
+        }
+        // The session's tables live in its own schema; naming it once here lets every
+        // statement use the same table names as the SQLite store.
+        try await fresh.query(PostgresQuery(unsafeSQL: "SET search_path TO \"\(address.schema)\""), logger: logger)
+        connection = fresh
+        return fresh
+    }
+
+    /// A server or connection error in the words the user can act on.
+    func describe(_ error: any Error) -> any Error {
+        if error is SessionError || error is EngineError || error is CancellationError { return error }
+        let place = "\(address.host):\(address.port)"
+        guard let psql = error as? PSQLError else {
+            return SessionError.server(address: address.description, reason: String(describing: error))
+        }
+        let state = psql.serverInfo?[.sqlState]
+        let message = psql.serverInfo?[.message] ?? ""
+        switch (psql.code, state) {
+        case (.server, "28P01"), (.server, "28000"):
+            return SessionError.authentication(address: address.description, user: address.user, reason: message)
+        case (.authMechanismRequiresPassword, _):
+            return SessionError.authentication(
+                address: address.description, user: address.user,
+                reason: "the server asks for a password and neither PGPASSWORD nor ~/.pgpass has one for \(place)/\(address.database)")
+        case (.server, "3D000"):
+            return SessionError.noDatabase(address: address.description, database: address.database)
+        case (.connectionError, _):
+            let underlying = psql.underlying.map { String(describing: $0) } ?? "no answer"
+            return SessionError.unreachable(address: address.description, reason: "\(place): \(underlying)")
+        case (.serverClosedConnection, _), (.clientClosedConnection, _), (.uncleanShutdown, _):
+            return SessionError.server(
+                address: address.description,
+                reason: "the connection to the server dropped; nothing of the request that was under way was saved, and the next one reconnects")
+        case (.server, _):
+            return SessionError.server(address: address.description, reason: "the server refused a request: \(message) (SQLSTATE \(state ?? "?"))")
+        default:
+            return SessionError.server(address: address.description, reason: String(reflecting: psql))
+        }
+    }
+}
