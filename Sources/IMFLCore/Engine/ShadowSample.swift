@@ -65,21 +65,14 @@ struct RoundTraining {
         _ log: AnnotationLog, items: [Int64: EngineItem], classIndex: [String: Int], vectorRow: [Int64: Int],
         vectors: Matrix, configuration: EngineConfiguration
     ) throws -> RoundTraining {
-        let all = TrainingSet.labelsInForce(log, items: items, classIndex: classIndex, vectorRow: vectorRow, vectors: vectors)
+        let (all, trainingItems) = TrainingSet.labelsInForceWithItems(
+            log, items: items, classIndex: classIndex, vectorRow: vectorRow, vectors: vectors)
         var sample = ShadowSample(log, items: items, classIndex: classIndex)
         let classes = configuration.labels.count
         let estimate = sample.pairs.isEmpty ? nil : sample.estimate(classes: classes)
         guard all.fidelities.contains(.llm) || !sample.pairs.isEmpty else { return RoundTraining(data: all) }
         if configuration.llmLabelUse == .auto, !sample.pairs.isEmpty {
-            // Training-set rows follow `log.labeledItems` restricted to the pool, as labelsInForce builds them.
-            var rowOfTrainingItem = [Int64: Int]()
-            var row = 0
-            for id in log.labeledItems where items[id]?.split == .pool {
-                guard let current = log.current(id), current.source.fidelity != nil, classIndex[current.label] != nil,
-                      vectorRow[id] != nil else { continue }
-                rowOfTrainingItem[id] = row
-                row += 1
-            }
+            let rowOfTrainingItem = Dictionary(uniqueKeysWithValues: trainingItems.enumerated().map { ($1, $0) })
             try sample.crossValidate(all, rowOfItem: rowOfTrainingItem, vectors: all.features) {
                 configuration.makeClassifier(classes, vectors.cols)
             }
