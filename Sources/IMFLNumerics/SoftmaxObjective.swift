@@ -12,6 +12,12 @@ import Foundation
 /// confidence term is held fixed when differentiating, which gives its subgradient
 /// p_i − e_argmax. The bias is not penalised; with an `anchor` W₀ the penalty is
 /// (λ/2) ‖W − W₀‖², which is how a warm start keeps its effect on a convex loss. Both products with X run through `sgemm`.
+///
+/// Rows marked `corrected` use the forward loss correction of Patrini et al. ("Making Deep
+/// Neural Networks Robust to Label Noise: a Loss Correction Approach", CVPR 2017): with T the
+/// noise transition matrix, T[i][j] = P(noisy label j | true class i), the row's loss is
+/// −log p̃[y] for p̃ = Tᵀ p, so the model learns the clean p while its noisy-label predictions
+/// match what a noisy annotator says. Its gradient in the logits is p − (T[·][y] ∘ p) / p̃[y].
 public struct SoftmaxObjective: Sendable {
     public let features: Matrix
     public let labels: [Int]
@@ -21,9 +27,18 @@ public struct SoftmaxObjective: Sendable {
     public let l2: Double
     /// Weights the L2 penalty pulls towards (zero when nil): (λ/2) ‖W − W₀‖².
     public let anchor: [Double]?
+    /// The noise transition matrix of the corrected rows (classes × classes, rows sum to 1).
+    public let transition: [[Double]]?
+    /// Which rows take the forward correction (none when nil).
+    public let corrected: [Bool]?
 
     public init(features: Matrix, labels: [Int], sampleWeights: [Double],
-                confidenceWeights: [Double]? = nil, classes: Int, l2: Double, anchor: [Double]? = nil) {
+                confidenceWeights: [Double]? = nil, classes: Int, l2: Double, anchor: [Double]? = nil,
+                transition: [[Double]]? = nil, corrected: [Bool]? = nil) {
+        precondition(transition.map { $0.count == classes && $0.allSatisfy { $0.count == classes } } ?? true)
+        precondition(corrected.map { $0.count == features.rows } ?? true)
+        self.transition = transition
+        self.corrected = transition == nil ? nil : corrected
         precondition(labels.count == features.rows && sampleWeights.count == features.rows)
         self.features = features
         self.labels = labels
@@ -60,6 +75,17 @@ public struct SoftmaxObjective: Sendable {
             }
             let logZ = log(z) + m
             let s = sampleWeights[i], a = confidenceWeights[i], y = labels[i]
+            if let t = transition, corrected?[i] == true {
+                var noisy = 0.0
+                for j in 0 ..< c { noisy += t[j][y] * row[j] / z }
+                noisy = max(noisy, 1e-300)
+                loss -= s * log(noisy)
+                for j in 0 ..< c {
+                    let p = row[j] / z
+                    residual.values[i * c + j] = Float(s * (p - t[j][y] * p / noisy))
+                }
+                continue
+            }
             let logitY = log(row[y]) + m
             let logitBest = log(row[best]) + m
             loss += s * ((1 - a) * (logZ - logitY) + a * (logZ - logitBest))

@@ -53,8 +53,13 @@ struct SimulationTests {
         #expect(arms.map(\.name) == [
             "expert-1x-random", "expert-1x-eeq", "expert-3x-random", "expert-3x-eeq", "expert-5x-random", "expert-5x-eeq",
             "imfl", "imfl-sequential", "llm-only-zero-shot", "imfl-equal-schedule", "imfl-random-retrieval", "imfl-single-batch",
-            "imfl-human-10", "imfl-human-5",
+            "imfl-human-10", "imfl-human-5", "imfl-weighted", "imfl-forward", "imfl-threshold", "imfl-auto",
+            "imfl-route", "imfl-weighted-route",
         ])
+        #expect(arms.filter { $0.name.hasPrefix("imfl") }.allSatisfy { $0.shadow == 0.25 })
+        #expect(arms.filter { !$0.name.hasPrefix("imfl") }.allSatisfy { $0.shadow == 0 })
+        #expect(arms.first { $0.name == "imfl-auto" }!.llmLabels == .auto && arms.first { $0.name == "imfl" }!.llmLabels == .all)
+        #expect(arms.first { $0.name == "imfl-weighted-route" }!.routeDoubtful == 0.25)
         func split(_ name: String) throws -> (Int, Int) {
             let plan = try arms.first { $0.name == name }!.labelSchedule()
             return (plan.rounds.map(\.human).reduce(0, +), plan.rounds.map(\.llm).reduce(0, +))
@@ -113,7 +118,11 @@ struct SimulationTests {
         #expect(imfl.poolSize == 150 && imfl.testSize == 60)
         let last = try #require(imfl.final)
         #expect(last.humanLabels == 12 && last.llmLabels == 48)
-        #expect(await annotator.calls == 48)
+        // Every LLM label, and the shadow labels of a quarter of the expert batches, each measured
+        let shadow = try #require(last.shadowLabels)
+        #expect(shadow == 4)
+        #expect(await annotator.calls == 48 + shadow)
+        #expect(imfl.rounds.allSatisfy { $0.llmEstimateInterval != nil && $0.llmEstimate != nil })
         // The stand-in LLM is wrong on every seventh item.
         #expect(try #require(last.llmAccuracy) > 0.75 && last.llmAccuracy! < 0.95)
         #expect(last.expertAccuracy == 1)

@@ -150,6 +150,29 @@ struct ViewTests {
         #expect(b[0, 13].style.role == .warning)
     }
 
+    @Test("dashboard shows the live estimate of the LLM's accuracy and what the last round did with its labels")
+    func dashboardLLMEstimate() {
+        // Given a session whose shadow labels give an estimate and whose round 1 kept some LLM labels
+        var (session, state) = startedDemo()
+        press(Key.chars("11111D"), &session, &state)
+        state.dashboard?.llmEstimate = "LLM ≈ 66% right (54–76%, 12 shadow labels)"
+        state.dashboard?.llmLabelUse = "r1 used 20 of 32 LLM labels: the LLM beats the classifier on positive"
+        // Then the budget column says both under the agreement line, wrapped to the column at 80
+        // columns, and the schedule still fits
+        let lines = render(state).trimmedLines
+        let left = lines[1].distance(from: lines[1].startIndex, to: lines[1].range(of: "Budget")!.lowerBound)
+        let column = lines.map { String($0.dropFirst(left)) }
+        let at = column.firstIndex { $0.hasPrefix("LLM agreement") }
+        #expect(at != nil, "\(lines.joined(separator: "\n"))")
+        if let at {
+            #expect(Array(column[(at + 1) ... (at + 4)]) == [
+                "LLM ≈ 66% right (54–76%, 12 shadow", "labels)",
+                "r1 used 20 of 32 LLM labels: the LLM", "beats the classifier on positive",
+            ], "\(lines.joined(separator: "\n"))")
+        }
+        #expect(lines.contains { $0.contains("▶ r2") })
+    }
+
     @Test("dashboard shows the experts' agreement when several labeled the same items, and nothing of it for one expert")
     func dashboardTeamAgreement() {
         var (session, state) = startedDemo()

@@ -14,6 +14,8 @@ import Foundation
 ///     max_attempts = 4
 ///     prompt_price_per_1k = 0.00015
 ///     completion_price_per_1k = 0.0006
+///     shadow = 0.25                            # share of the expert's items the LLM also labels
+///     route_doubtful = 0.25                    # share of the expert batch LLM labels in doubt may take
 public struct LLMSettings: Sendable, Hashable, Codable {
     /// nil: the local llama.cpp server started by imfl.
     /// False turns the LLM off: the session is labeled by the expert alone.
@@ -42,6 +44,13 @@ public struct LLMSettings: Sendable, Hashable, Codable {
     public var breakerCooldownSeconds: Double
     public var promptPricePer1K: Double
     public var completionPricePer1K: Double
+    /// Share of each round's expert batch that the LLM labels too, as shadow labels: never
+    /// trained on, compared with the expert's label to estimate the LLM's accuracy live
+    /// (`LLMAccuracyEstimate`). 0 turns it off; its calls and tokens count in the cost.
+    public var shadow: Double
+    /// Share of each round's expert batch (from round 2) that LLM labels in doubt take: they go
+    /// back to the expert instead of on training (see `RoundEngine+Routing.swift`). 0 turns it off.
+    public var routeDoubtful: Double
 
     public init(
         baseURL: String? = nil, model: String = "local", apiKeyEnv: String? = nil,
@@ -50,8 +59,11 @@ public struct LLMSettings: Sendable, Hashable, Codable {
         maxExampleTokens: Int = 96, temperature: Double = 0, topLogprobs: Int = 10, timeoutSeconds: Double = 120,
         connectTimeoutSeconds: Double = 5, maxConcurrency: Int = 2, maxAttempts: Int = 4,
         backoffBaseSeconds: Double = 0.5, backoffMaxSeconds: Double = 30, breakerThreshold: Int = 5,
-        breakerCooldownSeconds: Double = 30, promptPricePer1K: Double = 0, completionPricePer1K: Double = 0
+        breakerCooldownSeconds: Double = 30, promptPricePer1K: Double = 0, completionPricePer1K: Double = 0,
+        shadow: Double = 0.25, routeDoubtful: Double = 0
     ) {
+        self.routeDoubtful = routeDoubtful
+        self.shadow = shadow
         self.baseURL = baseURL
         self.model = model
         self.apiKeyEnv = apiKeyEnv
@@ -88,6 +100,7 @@ public struct LLMSettings: Sendable, Hashable, Codable {
         case backoffMaxSeconds = "backoff_max_seconds", breakerThreshold = "breaker_threshold"
         case breakerCooldownSeconds = "breaker_cooldown_seconds", promptPricePer1K = "prompt_price_per_1k"
         case completionPricePer1K = "completion_price_per_1k"
+        case shadow, routeDoubtful = "route_doubtful"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -116,6 +129,8 @@ public struct LLMSettings: Sendable, Hashable, Codable {
         breakerCooldownSeconds = try c.decodeIfPresent(Double.self, forKey: .breakerCooldownSeconds) ?? d.breakerCooldownSeconds
         promptPricePer1K = try c.decodeIfPresent(Double.self, forKey: .promptPricePer1K) ?? d.promptPricePer1K
         completionPricePer1K = try c.decodeIfPresent(Double.self, forKey: .completionPricePer1K) ?? d.completionPricePer1K
+        shadow = try c.decodeIfPresent(Double.self, forKey: .shadow) ?? d.shadow
+        routeDoubtful = try c.decodeIfPresent(Double.self, forKey: .routeDoubtful) ?? d.routeDoubtful
     }
 
     /// The longest item a prompt carries, in estimated tokens: `max_item_tokens` when set,

@@ -54,6 +54,12 @@ public struct EngineConfiguration: Sendable {
     public var embeddingBatch: Int
     /// Seeds selection (mixed with the round number).
     public var seed: UInt64
+    /// Share of each round's expert batch the LLM also labels as shadow labels (0: none).
+    public var shadowShare: Double
+    /// How LLM labels train the classifier, given the shadow labels' estimate.
+    public var llmLabelUse: LLMLabelUse
+    /// Share of each expert batch from round 2 on that LLM labels in doubt may take (0: none).
+    public var routeShare: Double
     /// Who is at this engine's keyboard: every expert event it appends (labels, accepts,
     /// overrides, skips, notes, undos) carries the name, so that on a shared session each
     /// label says which expert gave it. "expert" for a session folder's one expert.
@@ -69,8 +75,12 @@ public struct EngineConfiguration: Sendable {
         promptLayout: PromptLayout = .similarity,
         llmStart: LLMStart = .afterExpert, pipeline: Pipeline = .overlapped, llmConcurrency: Int = 1,
         maxConsecutiveLLMFailures: Int = 3, retryDelay: Duration = .milliseconds(500),
-        llmPause: Duration = .seconds(20), embeddingBatch: Int = 64, seed: UInt64 = 0
+        llmPause: Duration = .seconds(20), embeddingBatch: Int = 64, seed: UInt64 = 0,
+        shadowShare: Double = 0, llmLabelUse: LLMLabelUse = .all, routeShare: Double = 0
     ) {
+        self.routeShare = min(1, max(0, routeShare))
+        self.shadowShare = min(1, max(0, shadowShare))
+        self.llmLabelUse = llmLabelUse
         self.labels = labels
         self.schedule = schedule
         self.strategy = strategy

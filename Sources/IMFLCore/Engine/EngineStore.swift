@@ -81,12 +81,21 @@ public struct RoundMetrics: Sendable, Equatable, Hashable, Codable {
     /// Labels the classifier was trained on, by fidelity.
     public var humanLabels: Int
     public var llmLabels: Int
-    public init(round: Int, evaluation: Evaluation, llmAgreement: LLMAgreement, humanLabels: Int, llmLabels: Int) {
+    /// The LLM's accuracy estimated from the shadow labels of rounds ≤ this one (nil without
+    /// shadow labels, and in metrics stored before they existed).
+    public var llmEstimate: LLMAccuracyEstimate?
+    /// How many LLM labels the classifier used, and why (`[learner] llm_labels`); nil when
+    /// there were none.
+    public var llmLabelUse: LLMLabelReport?
+    public init(round: Int, evaluation: Evaluation, llmAgreement: LLMAgreement, humanLabels: Int, llmLabels: Int,
+                llmEstimate: LLMAccuracyEstimate? = nil, llmLabelUse: LLMLabelReport? = nil) {
         self.round = round
         self.evaluation = evaluation
         self.llmAgreement = llmAgreement
         self.humanLabels = humanLabels
         self.llmLabels = llmLabels
+        self.llmEstimate = llmEstimate
+        self.llmLabelUse = llmLabelUse
     }
 }
 

@@ -123,7 +123,7 @@ extension RoundEngine {
         try await serialized {
             guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
             guard let r = expertRound(of: itemID) else { throw EngineError.notInExpertQueue(itemID: itemID) }
-            guard !log.isSettled(itemID) || needsSecondLabel(itemID) else { throw EngineError.alreadyLabeled(itemID: itemID) }
+            guard awaitsExpert(itemID) || needsSecondLabel(itemID) else { throw EngineError.alreadyLabeled(itemID: itemID) }
             try await append([.label(label, itemID: itemID, source: .human, round: r)])
             returned.removeAll { $0 == itemID }
             return r
@@ -133,7 +133,7 @@ extension RoundEngine {
     /// The expert passes over an item: it comes back after every other waiting item.
     public func skip(itemID: Int64) async throws {
         try await serialized {
-            guard let r = expertRound(of: itemID), !log.isSettled(itemID) || needsSecondLabel(itemID) else {
+            guard let r = expertRound(of: itemID), awaitsExpert(itemID) || needsSecondLabel(itemID) else {
                 throw EngineError.notInExpertQueue(itemID: itemID)
             }
             try await append([Annotation(itemID: itemID, kind: .skip, round: r)])
@@ -149,7 +149,7 @@ extension RoundEngine {
             if needsSecondLabel(itemID), let first = log.expertLabelsByAnnotator[itemID]?.keys.first {
                 throw EngineError.labeledByAnotherExpert(itemID: itemID, annotator: first)
             }
-            guard let r = expertRound(of: itemID), !log.isSettled(itemID) else {
+            guard let r = expertRound(of: itemID), awaitsExpert(itemID) else {
                 throw EngineError.notInExpertQueue(itemID: itemID)
             }
             let why = reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }

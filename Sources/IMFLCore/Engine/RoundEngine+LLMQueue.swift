@@ -52,6 +52,13 @@ extension RoundEngine {
         }
         let limit = llm.probing ? 1 : configuration.llmConcurrency
         for r in openRounds where rounds[r]?.status == .labeling && llmMayStart(r) {
+            // Shadow labels first, so the round's estimate is in as soon as it can be.
+            for entry in pendingShadows(r) where llm.inFlight[entry.itemID] == nil {
+                guard llm.inFlight.count < limit else { return }
+                if llm.probing { llm.probe = entry.itemID }
+                let examples = neighbours(of: entry.itemID, k: configuration.fewShot, round: entry.round)
+                startCall(entry, examples: Array(examples.reversed()), in: &group)
+            }
             for (entry, examples) in llmCalls(pending(r, .llm), round: r) where llm.inFlight[entry.itemID] == nil {
                 guard llm.inFlight.count < limit else { return }
                 if llm.probing { llm.probe = entry.itemID }
@@ -60,6 +67,8 @@ extension RoundEngine {
         }
     }
 
+    /// - Parameter entry: an LLM queue entry, or an expert entry for a shadow label (whose
+    ///   examples never include the item itself: `neighbours(of:)` leaves it out).
     /// - Parameter examples: the prompt's examples in the prompt's order (most similar last
     ///   under the default layout); their ids are stored with the answer.
     private func startCall(
@@ -98,7 +107,14 @@ extension RoundEngine {
             let resumed = llm.pauses > 0
             llm = LLMQueueState(inFlight: llm.inFlight, timerSet: llm.timerSet)
             if resumed { eventSink.yield(.llmResumed) }
-            guard log.current(entry.itemID) == nil, rounds[entry.round]?.status == .labeling else { return }
+            guard rounds[entry.round]?.status == .labeling else { return }
+            if entry.fidelity == .human {
+                guard log.shadowLabels[entry.itemID] == nil else { return }
+                try await append([.label(answer.label, itemID: entry.itemID, source: .shadow, round: entry.round,
+                                   confidence: answer.confidence, examples: examples, promptHash: answer.promptHash)])
+                return
+            }
+            guard log.current(entry.itemID) == nil else { return }
             // The label records what its prompt carried, so Review can show what the LLM saw.
             try await append([.label(answer.label, itemID: entry.itemID, source: .llm, round: entry.round,
                                confidence: answer.confidence, examples: examples, promptHash: answer.promptHash)])

@@ -150,6 +150,10 @@ public struct SessionDashboard: Sendable, Equatable {
     /// LLM labels the expert judged one by one, and how many of them were kept.
     public var agreement: Agreement
     public var llmCalls: LLMCallTotals
+    /// The live estimate of the LLM's accuracy from every shadow label so far.
+    public var llmEstimate: LLMAccuracyEstimate?
+    /// Whether the session asks for shadow labels at all.
+    public var shadowLabelsOn: Bool
     /// The experts' agreement on items more than one of them labeled; nil when none is shared.
     public var team: TeamAgreement? = nil
 
@@ -176,7 +180,8 @@ extension RoundEngine {
             expertLabels: log.expertLabelCount,
             overrides: log.currentLabels.values.count { $0.source == .override },
             agreement: .init(compared: judged.count, agreed: judged.count { $0.llm == $0.expert }),
-            llmCalls: try await store.llmCallTotals(),
+            llmCalls: try await store.llmCallTotals(), llmEstimate: llmEstimate(),
+            shadowLabelsOn: configuration.shadowShare > 0,
             team: team.sharedItems > 0 ? team : nil)
     }
 }

@@ -44,6 +44,8 @@ public actor RoundEngine {
     var log = AnnotationLog()
     var rounds: [Int: RoundRecord] = [:]
     var queues: [Int: [QueueEntry]] = [:]
+    /// The expert items of each round the LLM labels too (shadow labels), drawn once per round.
+    var shadowQueues: [Int: [QueueEntry]] = [:]
     var models: [Int: any Classifier] = [:]
     /// Classifiers trained on the expert labels of rounds ≤ r, which rank the overlapped
     /// pipeline's early selections.
@@ -192,21 +194,27 @@ public actor RoundEngine {
             pool: vectors.rows(candidates.map { vectorRow[$0]! }),
             current: early ? try await expertModel(through: r - 1) : try await model(after: r - 1),
             previous: early ? try await expertModel(through: r - 2) : try await model(after: r - 2))
-        let count = min(budget.total, candidates.count)
+        // LLM labels in doubt take places in this round's expert batch, never extra ones.
+        let routed = r > 1 ? doubtfulLLMLabels(limit: routedPlaces(ofBatch: budget.human), judge: input.current) : []
+        let count = min(budget.total - routed.count, candidates.count)
         let seed = configuration.seed &+ UInt64(r) &* 0x9E37_79B9_7F4A_7C15
         let ranked = await Self.rank(configuration.strategy, input, count: count, seed: seed)
         try Task.checkCancellation()
-        let human = min(budget.human, ranked.count)
-        let entries = ranked.enumerated().map { position, item in
-            QueueEntry(round: r, itemID: candidates[item.index], fidelity: position < human ? .human : .llm, rank: position)
+        let human = min(budget.human - routed.count, ranked.count)
+        let selected = ranked.enumerated().map { position, item in
+            QueueEntry(round: r, itemID: candidates[item.index], fidelity: position < human ? .human : .llm,
+                       rank: position < human ? position : position + routed.count)
         }
-        let record = RoundRecord(round: r, status: .labeling, human: human, llm: ranked.count - human)
+        let entries = Array(selected.prefix(human)
+            + routed.enumerated().map { QueueEntry(round: r, itemID: $1, fidelity: .human, rank: human + $0) }
+            + selected.dropFirst(human))
+        let record = RoundRecord(round: r, status: .labeling, human: human + routed.count, llm: ranked.count - human)
         try await serialized {
             try await store.beginRound(record, queue: entries)
             rounds[r] = record
             queues[r] = entries
         }
-        eventSink.yield(.roundStarted(round: r, expert: human, llm: ranked.count - human))
+        eventSink.yield(.roundStarted(round: r, expert: record.human, llm: record.llm))
         eventSink.yield(.queues(queueSizes(r)))
         return true
     }
@@ -216,8 +224,8 @@ public actor RoundEngine {
     private func model(after r: Int) async throws -> (any Classifier)? {
         guard r >= 1, let record = rounds[r], let through = record.trainedThrough else { return nil }
         if let m = models[r] { return m }
-        let (data, _) = trainingSet(through: through, round: r)
-        let fitted = try await Self.fit(configuration.makeClassifier(configuration.labels.count, vectors.cols), data)
+        let training = try await roundTraining(through: through, round: r)
+        let fitted = try await Self.fit(configuration.makeClassifier(configuration.labels.count, vectors.cols), training.data)
         models[r] = fitted
         return fitted
     }
@@ -247,11 +255,20 @@ public actor RoundEngine {
 
     /// Queue entries of round `r` and fidelity `f` with no label in force, by rank.
     func pending(_ r: Int, _ f: Fidelity) -> [QueueEntry] {
-        (queues[r] ?? []).filter { $0.fidelity == f && !log.isSettled($0.itemID) }
+        (queues[r] ?? []).filter { $0.fidelity == f && (f == .human ? awaitsExpert($0.itemID) : !log.isSettled($0.itemID)) }
+    }
+
+    /// Whether an item of an expert queue still waits for the expert: it has no expert label
+    /// in force and was not set aside. An LLM label routed to the expert for doubt
+    /// (`RoundEngine+Routing.swift`) has a label in force and still waits.
+    func awaitsExpert(_ itemID: Int64) -> Bool {
+        !log.hasExpertLabel(itemID) && log.ignored[itemID] == nil
     }
 
     private func isComplete(_ r: Int) -> Bool {
-        (queues[r] ?? []).allSatisfy { log.isSettled($0.itemID) } && evaluation.pending(byRound: r, log).isEmpty
+        (queues[r] ?? []).allSatisfy { $0.fidelity == .human ? !awaitsExpert($0.itemID) : log.isSettled($0.itemID) }
+            && evaluation.pending(byRound: r, log).isEmpty
+            && pendingShadows(r).isEmpty
     }
 
     func queueSizes(_ r: Int) -> QueueSizes {
@@ -305,7 +322,9 @@ public actor RoundEngine {
         }
         eventSink.yield(.training(round: r))
         let through = record.trainedThrough ?? log.lastID
-        let (data, prefix) = trainingSet(through: through, round: r)
+        let prefix = log.prefix(through: through, round: r)
+        let training = try await roundTraining(through: through, round: r)
+        let data = training.data
         let scored = evaluation.scored(testIDs: testIDs, items: items, log: prefix, classIndex: classIndex)
         let test = vectors.rows(scored.ids.map { vectorRow[$0]! })
         let classifier = try await Self.fit(configuration.makeClassifier(configuration.labels.count, vectors.cols), data)
@@ -321,7 +340,8 @@ public actor RoundEngine {
                                        expert: reviewed.map { classIndex[$0.expert]! },
                                        classes: configuration.labels.count),
             humanLabels: data.fidelities.filter { $0 == .human }.count,
-            llmLabels: data.fidelities.filter { $0 == .llm }.count)
+            llmLabels: data.fidelities.filter { $0 == .llm }.count,
+            llmEstimate: training.estimate, llmLabelUse: training.report)
         record.status = .finished
         record.trainedThrough = through
         let finished = record
@@ -330,6 +350,23 @@ public actor RoundEngine {
             rounds[r] = finished
         }
         eventSink.yield(.roundFinished(metrics))
+    }
+
+    /// What the classifier of round `round` trains on: the labels in force of its log prefix,
+    /// with the session's `llm_labels` option applied (fitted off the actor, since `auto`
+    /// fits the cross-validated comparison classifiers).
+    func roundTraining(through: Int64, round: Int) async throws -> RoundTraining {
+        let prefix = log.prefix(through: through, round: round)
+        return try await Self.makeTraining(prefix, items: items, classIndex: classIndex, vectorRow: vectorRow,
+                                           vectors: vectors, configuration: configuration)
+    }
+
+    @concurrent static func makeTraining(
+        _ log: AnnotationLog, items: [Int64: EngineItem], classIndex: [String: Int], vectorRow: [Int64: Int],
+        vectors: Matrix, configuration: EngineConfiguration
+    ) async throws -> RoundTraining {
+        try RoundTraining.make(log, items: items, classIndex: classIndex, vectorRow: vectorRow, vectors: vectors,
+                               configuration: configuration)
     }
 
     /// Every pool label in force after replaying the log up to `through`, counting only the

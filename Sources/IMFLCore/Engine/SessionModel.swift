@@ -52,7 +52,8 @@ public struct SessionModel: Sendable {
         let vectors = try await store.vectors(for: ids, modelID: modelID)
         let vectorRow = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
         let classIndex = Dictionary(configuration.labels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
-        let data = TrainingSet.labelsInForce(log, items: items, classIndex: classIndex, vectorRow: vectorRow, vectors: vectors)
+        let data = try RoundTraining.make(log, items: items, classIndex: classIndex, vectorRow: vectorRow, vectors: vectors,
+                                          configuration: configuration).data
         guard data.count > 0 else { throw SessionModelError.noLabels }
         let untrained = configuration.makeClassifier(configuration.labels.count, vectors.cols)
         guard var classifier = untrained as? SoftmaxRegression else {

@@ -13,14 +13,24 @@ extension TrainingSet {
         _ log: AnnotationLog, items: [Int64: EngineItem], classIndex: [String: Int],
         vectorRow: [Int64: Int], vectors: Matrix
     ) -> TrainingSet {
-        var rows = [Int](), labels = [Int](), fidelities = [Fidelity]()
+        labelsInForceWithItems(log, items: items, classIndex: classIndex, vectorRow: vectorRow, vectors: vectors).data
+    }
+
+    /// `labelsInForce`, with the item of each row.
+    static func labelsInForceWithItems(
+        _ log: AnnotationLog, items: [Int64: EngineItem], classIndex: [String: Int],
+        vectorRow: [Int64: Int], vectors: Matrix
+    ) -> (data: TrainingSet, itemIDs: [Int64]) {
+        var rows = [Int](), labels = [Int](), fidelities = [Fidelity](), confidences = [Double?](), ids = [Int64]()
         for id in log.labeledItems where items[id]?.split == .pool {
             guard let current = log.current(id), !current.disputed, let f = current.source.fidelity,
                   let c = classIndex[current.label], let row = vectorRow[id] else { continue }
             rows.append(row)
             labels.append(c)
             fidelities.append(f)
+            confidences.append(f == .llm ? current.confidence : nil)
+            ids.append(id)
         }
-        return TrainingSet(features: vectors.rows(rows), labels: labels, fidelities: fidelities)
+        return (TrainingSet(features: vectors.rows(rows), labels: labels, fidelities: fidelities, confidences: confidences), ids)
     }
 }

@@ -8,25 +8,36 @@ public struct TrainingSet: Sendable {
     public var labels: [Int]
     /// Fidelity of each row's label.
     public var fidelities: [Fidelity]
+    /// The annotator's probability for each row's label, when it reported one (LLM labels);
+    /// what a confidence threshold or band reads.
+    public var confidences: [Double?]
+    /// A factor on the LLM labels' mean loss, beside the learner's own fidelity weights: how
+    /// much the session trusts this annotator (see `LLMLabelUse.weighted`).
+    public var llmWeight: Double
+    /// P(LLM says j | true class i): when set, LLM labels train through the forward loss
+    /// correction (see `LLMLabelUse.forward`).
+    public var noiseTransition: [[Double]]?
 
-    public init(features: Matrix, labels: [Int], fidelities: [Fidelity]) {
+    public init(features: Matrix, labels: [Int], fidelities: [Fidelity], confidences: [Double?]? = nil,
+                llmWeight: Double = 1, noiseTransition: [[Double]]? = nil) {
         self.features = features
         self.labels = labels
         self.fidelities = fidelities
+        self.confidences = confidences ?? Array(repeating: nil, count: labels.count)
+        self.llmWeight = llmWeight
+        self.noiseTransition = noiseTransition
     }
 
     /// The rows of one fidelity.
     public func subset(_ fidelity: Fidelity) -> TrainingSet {
-        let rows = fidelities.indices.filter { fidelities[$0] == fidelity }
-        return TrainingSet(
-            features: features.rows(rows), labels: rows.map { labels[$0] },
-            fidelities: Array(repeating: fidelity, count: rows.count))
+        subset(rows: fidelities.indices.filter { fidelities[$0] == fidelity })
     }
 
     /// The given rows, in order.
     public func subset(rows: [Int]) -> TrainingSet {
         TrainingSet(features: features.rows(rows), labels: rows.map { labels[$0] },
-                    fidelities: rows.map { fidelities[$0] })
+                    fidelities: rows.map { fidelities[$0] }, confidences: rows.map { confidences[$0] },
+                    llmWeight: llmWeight, noiseTransition: noiseTransition)
     }
 
     public var count: Int { labels.count }

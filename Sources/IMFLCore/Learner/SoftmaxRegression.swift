@@ -157,13 +157,14 @@ public struct SoftmaxRegression: Classifier {
         let weights = data.fidelities.map { f -> Double in
             switch f {
             case .human: stage == nil ? configuration.humanWeight / nh : 1 / nh
-            case .llm: stage == nil ? configuration.llmWeight / ng : 1 / ng
+            case .llm: stage == nil ? configuration.llmWeight * data.llmWeight / ng : 1 / ng
             }
         }
         let confidence = data.fidelities.map { $0 == .llm ? configuration.confidenceWeight : 0 }
         return SoftmaxObjective(
             features: data.features, labels: data.labels, sampleWeights: weights,
-            confidenceWeights: confidence, classes: classCount, l2: configuration.l2, anchor: anchor)
+            confidenceWeights: confidence, classes: classCount, l2: configuration.l2, anchor: anchor,
+            transition: data.noiseTransition, corrected: data.fidelities.map { $0 == .llm })
     }
 
     private func logits(of features: Matrix, parameters: [Double]) -> Matrix {

@@ -6,7 +6,10 @@
 /// - LLM only: 1000 zero-shot LLM labels on random items;
 /// - IMFL: 200 expert + 800 LLM labels, EEQ, decaying human batches, similar retrieval;
 /// - ablations of IMFL: equal batches, random retrieval, a single batch, and human shares of
-///   10% and 5%.
+///   10% and 5%;
+/// - IMFL with each `[learner] llm_labels` option that uses the live estimate of the LLM's
+///   accuracy: weighted, forward correction, confidence threshold and auto; and with routing
+///   by doubt, alone and with weighted LLM labels (the session default).
 ///
 /// A smaller budget scales every arm alike (1× is always 20% of B), so that a short run keeps
 /// the table's shape.
@@ -49,6 +52,20 @@ public enum PaperSuite {
         var five = imfl
         five.name = "imfl-human-5"
         five.humanShare = 0.05
-        return arms + [equal, random, single, ten, five]
+        // The ways of training on LLM labels given the live estimate (`[learner] llm_labels`).
+        let uses = [LLMLabelUse.weighted, .forward, .threshold, .auto].map { use in
+            var arm = imfl
+            arm.name = "imfl-\(use.rawValue)"
+            arm.llmLabels = use
+            return arm
+        }
+        // Routing by doubt: LLM labels in doubt take a quarter of the next expert batches.
+        var route = imfl
+        route.name = "imfl-route"
+        route.routeDoubtful = 0.25
+        var weightedRoute = route
+        weightedRoute.name = "imfl-weighted-route"
+        weightedRoute.llmLabels = .weighted
+        return arms + [equal, random, single, ten, five] + uses + [route, weightedRoute]
     }
 }

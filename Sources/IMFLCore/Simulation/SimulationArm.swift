@@ -22,12 +22,26 @@ public struct SimulationArm: Sendable, Hashable, Codable {
     /// How rounds overlap. Results written before the option existed were sequential, and
     /// read back as such.
     public var pipeline: Pipeline
+    /// How the classifier trains on LLM labels (session.toml's `[learner] llm_labels`);
+    /// results written before the option existed read back as `all`.
+    public var llmLabels: LLMLabelUse
+    /// Share of the expert batches the LLM also labels to measure itself (`[llm] shadow`);
+    /// results written before shadow labels existed read back as 0.
+    public var shadow: Double
+    /// Share of the expert batches LLM labels in doubt may take (`[llm] route_doubtful`);
+    /// results written before routing existed read back as 0.
+    public var routeDoubtful: Double
 
     public init(
         name: String, budget: Int, humanShare: Double, rounds: Int = 5, schedule: ScheduleKind = .geometric,
         decay: Double = 0.5, strategy: QueryStrategyName = .eeq, retrieval: RetrievalMode = .similar, k: Int = 5,
-        labelDiverse: Bool = false, pipeline: Pipeline = .overlapped
+        labelDiverse: Bool = false, pipeline: Pipeline = .overlapped, llmLabels: LLMLabelUse = .all,
+        shadow: Double = LLMSettings().shadow, routeDoubtful: Double = 0
     ) {
+        self.routeDoubtful = routeDoubtful
+        self.llmLabels = llmLabels
+        // Without both fidelities there is nothing to shadow.
+        self.shadow = humanShare <= 0 || humanShare >= 1 ? 0 : shadow
         self.name = name
         self.budget = budget
         self.humanShare = humanShare
@@ -56,6 +70,9 @@ public struct SimulationArm: Sendable, Hashable, Codable {
         k = try c.decode(Int.self, forKey: .k)
         labelDiverse = try c.decodeIfPresent(Bool.self, forKey: .labelDiverse) ?? false
         pipeline = try c.decodeIfPresent(Pipeline.self, forKey: .pipeline) ?? .sequential
+        llmLabels = try c.decodeIfPresent(LLMLabelUse.self, forKey: .llmLabels) ?? .all
+        shadow = try c.decodeIfPresent(Double.self, forKey: .shadow) ?? 0
+        routeDoubtful = try c.decodeIfPresent(Double.self, forKey: .routeDoubtful) ?? 0
     }
 
     /// Whether any item goes to the LLM.
@@ -83,6 +100,9 @@ public struct SimulationArm: Sendable, Hashable, Codable {
         config.retrieval.labelDiverse = labelDiverse
         config.llm = llm
         config.llm.enabled = usesLLM
+        config.llm.shadow = shadow
+        config.llm.routeDoubtful = routeDoubtful
+        config.learner.llmLabels = llmLabels
         return config
     }
 }

@@ -87,6 +87,25 @@ public struct SimulationReport: Sendable {
                 + "\(s.llmAccuracy.count == 0 ? "–" : s.llmAccuracy.percent) | \(s.llmCalls / runs) | "
                 + "\(s.llmCalls == 0 ? "–" : String(s.promptTokens / s.llmCalls)) | \(s.seconds.map { Self.duration($0 / Double(runs)) } ?? "–") | \(idle) |\n"
         }
+        let measured = summaries.filter { $0.estimateRounds > 0 || $0.llmLabelsGiven > $0.llmLabelsUsed }
+        if !measured.isEmpty {
+            out += """
+
+                The LLM measured live: the final round's estimate from shadow labels (`[llm] shadow`) beside the \
+                true accuracy of the LLM labels, the rounds whose Wilson 95 % interval holds the true figure, and the \
+                LLM labels the final classifier trained on (`[learner] llm_labels`), over all seeds:
+
+                | arm | LLM labels right | estimate | interval holds the truth | LLM labels used |
+                |---|---|---|---|---|
+
+                """
+            for s in measured {
+                let covered = s.estimateRounds == 0 ? "–"
+                    : "\(s.estimateCovered) of \(s.estimateRounds) rounds (\(Int((Double(s.estimateCovered) / Double(s.estimateRounds) * 100).rounded()))%)"
+                out += "| \(s.arm.name) | \(s.llmAccuracy.count == 0 ? "–" : s.llmAccuracy.percent) | "
+                    + "\(s.llmEstimate.count == 0 ? "–" : s.llmEstimate.percent) | \(covered) | \(s.llmLabelsUsed) of \(s.llmLabelsGiven) |\n"
+            }
+        }
         out += "\nMacro-F1 against labels (mean over seeds; `·` is the majority baseline); the same curves are in \(Self.svgFile):\n\n```\n"
         out += SimulationChart(summaries: summaries, baseline: dataset.majorityMacroF1).text()
         out += "```\n"

@@ -34,12 +34,27 @@ public struct SimulationRound: Sendable, Hashable, Codable {
     public var expertIdleSeconds: Double? = nil
     /// Seconds with at least one LLM call for this round's items in flight.
     public var llmWallSeconds: Double? = nil
+    /// The live estimate of the LLM's accuracy from the shadow labels of rounds ≤ this one,
+    /// and its Wilson 95 % interval (nil without shadow labels).
+    public var llmEstimate: Double? = nil
+    public var llmEstimateInterval: ProportionInterval? = nil
+    /// Shadow labels the estimate counts.
+    public var shadowLabels: Int? = nil
+    /// LLM labels in force that could train this round (`llmLabels` counts those that did).
+    public var llmLabelsGiven: Int? = nil
+
+    /// Whether the estimate's interval holds the true accuracy of the LLM labels given so far.
+    public var estimateCovers: Bool? {
+        guard let interval = llmEstimateInterval, let truth = llmAccuracy else { return nil }
+        return interval.contains(truth)
+    }
 
     /// Column names of the CSV file, in order.
     public static let csvHeader = [
         "arm", "seed", "round", "human_labels", "llm_labels", "labels", "macro_f1", "accuracy",
         "llm_accuracy", "expert_accuracy", "llm_calls", "cache_hits", "prompt_tokens", "completion_tokens", "seconds",
         "macro_f1_low", "macro_f1_high", "expert_idle_s", "llm_wall_s",
+        "llm_estimate", "llm_estimate_low", "llm_estimate_high", "shadow_labels", "estimate_covers", "llm_labels_given",
     ]
 
     public var csvFields: [String] {
@@ -49,6 +64,8 @@ public struct SimulationRound: Sendable, Hashable, Codable {
             f(llmAccuracy), f(expertAccuracy), "\(llmCalls)", "\(cacheHits)", "\(promptTokens)",
             "\(completionTokens)", String(format: "%.1f", seconds), f(macroF1Interval?.lower), f(macroF1Interval?.upper),
             expertIdleSeconds.map { String(format: "%.1f", $0) } ?? "", llmWallSeconds.map { String(format: "%.1f", $0) } ?? "",
+            f(llmEstimate), f(llmEstimateInterval?.lower), f(llmEstimateInterval?.upper), shadowLabels.map(String.init) ?? "",
+            estimateCovers.map { $0 ? "1" : "0" } ?? "", llmLabelsGiven.map(String.init) ?? "",
         ]
     }
 }
@@ -113,6 +130,15 @@ public struct ArmSummary: Sendable, Hashable, Codable {
     public var expertIdleSeconds: Double?
     /// Mean macro-F1 after each round, over the seeds that reached it: the arm's curve.
     public var curve: [CurvePoint]
+    /// Final-round live estimate of the LLM's accuracy, over seeds.
+    public var llmEstimate: MeanStd
+    /// Rounds (of every run) whose estimate interval holds the true LLM-label accuracy, and
+    /// rounds with both figures.
+    public var estimateCovered: Int
+    public var estimateRounds: Int
+    /// LLM labels the final rounds trained on and could have, summed over seeds.
+    public var llmLabelsUsed: Int
+    public var llmLabelsGiven: Int
 
     /// Mean labels and mean macro-F1 after one round.
     public struct CurvePoint: Sendable, Hashable, Codable {
@@ -137,6 +163,12 @@ public struct ArmSummary: Sendable, Hashable, Codable {
         seconds = times.count == runs.count ? times.reduce(0, +) : nil
         let idle = runs.flatMap(\.rounds).compactMap(\.expertIdleSeconds)
         expertIdleSeconds = idle.isEmpty ? nil : idle.reduce(0, +)
+        llmEstimate = MeanStd(finals.compactMap(\.llmEstimate))
+        let covers = runs.flatMap(\.rounds).compactMap(\.estimateCovers)
+        estimateCovered = covers.count { $0 }
+        estimateRounds = covers.count
+        llmLabelsUsed = finals.map(\.llmLabels).reduce(0, +)
+        llmLabelsGiven = finals.map { $0.llmLabelsGiven ?? $0.llmLabels }.reduce(0, +)
         let depth = runs.map(\.rounds.count).max() ?? 0
         curve = (0 ..< depth).map { i in
             let at = runs.compactMap { $0.rounds.indices.contains(i) ? $0.rounds[i] : nil }

@@ -178,7 +178,7 @@ public struct SimulationRunner: Sendable {
                         expertWake.yield()
                     case let .llmCalls(r, inFlight):
                         await clock.llmCalls(round: r, inFlight: inFlight)
-                    case let .labeled(_, _, source):
+                    case let .labeled(_, _, source) where source != .shadow:
                         state.labels += 1
                         if source == .llm {
                             state.llmLabels += 1
@@ -317,7 +317,9 @@ public struct SimulationRunner: Sendable {
                 llmCalls: calls.calls, cacheHits: calls.cacheHits, promptTokens: calls.promptTokens,
                 completionTokens: calls.completionTokens, seconds: timings.seconds[m.round] ?? 0,
                 macroF1Interval: m.evaluation.confusion.macroF1Interval(),
-                expertIdleSeconds: timings.expertIdle[m.round] ?? 0, llmWallSeconds: timings.llmWall[m.round] ?? 0)
+                expertIdleSeconds: timings.expertIdle[m.round] ?? 0, llmWallSeconds: timings.llmWall[m.round] ?? 0,
+                llmEstimate: m.llmEstimate?.accuracy, llmEstimateInterval: m.llmEstimate?.interval,
+                shadowLabels: m.llmEstimate?.count, llmLabelsGiven: m.llmLabelUse?.given)
         }
         return SimulationRunResult(arm: arm, seed: seed, poolSize: poolSize, testSize: testSize, rounds: rounds,
                                    wallSeconds: timings.wall)

@@ -79,6 +79,9 @@ public struct AnnotationLog: Sendable {
     private var skips: [Int64: Int64] = [:]
     /// The ignore in force per item (its `note` says why, when the expert gave a reason).
     public private(set) var ignored: [Int64: Annotation] = [:]
+    /// The latest shadow label in force per item: what the LLM answered when asked about an
+    /// expert item to measure itself (never the item's label).
+    public private(set) var shadowLabels: [Int64: Annotation] = [:]
     /// Per item, the first-hand label in force of each expert who labeled it, by annotator
     /// name: what inter-expert agreement is computed from when a team shares a session.
     public private(set) var expertLabelsByAnnotator: [Int64: [String: String]] = [:]
@@ -114,6 +117,7 @@ public struct AnnotationLog: Sendable {
         var note: String?
         var skip: Int64?
         var ignore: Annotation?
+        var shadow: Annotation?
         var byAnnotator = [String: String]()
         var adjudication: Annotation?
         for id in itemEvents[item] ?? [] where !cancelled.contains(id) {
@@ -122,7 +126,10 @@ public struct AnnotationLog: Sendable {
             case .label:
                 guard let label = e.label, let source = e.source else { continue }
                 switch source {
-                case .model, .shadow:
+                case .model:
+                    continue
+                case .shadow:
+                    shadow = e
                     continue
                 case .llm:
                     if ignore != nil { continue }
@@ -168,6 +175,7 @@ public struct AnnotationLog: Sendable {
         notes[item] = note
         skips[item] = skip
         ignored[item] = ignore
+        shadowLabels[item] = shadow
         expertLabelsByAnnotator[item] = byAnnotator.isEmpty ? nil : byAnnotator
     }
 

@@ -32,10 +32,18 @@ extension SessionConfig {
         }
         var configuration = EngineConfiguration(
             labels: task.labels, schedule: try schedule(), strategy: strategy, retrieval: exampleRetrieval,
-            promptLayout: retrieval.promptLayout, pipeline: budget.pipeline, llmConcurrency: llm.maxConcurrency, seed: UInt64(max(0, query.seed)))
+            promptLayout: retrieval.promptLayout, pipeline: budget.pipeline, llmConcurrency: llm.maxConcurrency, seed: UInt64(max(0, query.seed)),
+            shadowShare: usesLLMLabels ? llm.shadow : 0, llmLabelUse: learner.llmLabels,
+            routeShare: usesLLMLabels ? llm.routeDoubtful : 0)
         configuration.overlap = team.overlap
         configuration.adjudicators = team.adjudicators
         return configuration
+    }
+
+    /// Whether the session has LLM labels to measure, weigh or route: the LLM is on and the
+    /// schedule gives it a share. Without them shadow labels would cost calls for nothing.
+    var usesLLMLabels: Bool {
+        llm.enabled && budget.humanShare < 1
     }
 
     /// How the session retrieves the examples of a prompt (and the neighbours the expert sees):

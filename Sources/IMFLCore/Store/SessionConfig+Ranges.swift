@@ -95,5 +95,7 @@ extension SettingRange {
         .number("llm.breaker_cooldown_seconds", 0 ... 3600) { $0.llm.breakerCooldownSeconds },
         .number("llm.prompt_price_per_1k", 0 ... 1000) { $0.llm.promptPricePer1K },
         .number("llm.completion_price_per_1k", 0 ... 1000) { $0.llm.completionPricePer1K },
+        .number("llm.shadow", 0 ... 1) { $0.llm.shadow },
+        .number("llm.route_doubtful", 0 ... 1) { $0.llm.routeDoubtful },
     ]
 }

@@ -124,6 +124,21 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
         enum CodingKeys: String, CodingKey { case sample }
     }
 
+    /// The classifier the session trains.
+    public struct Learner: Sendable, Equatable, Decodable {
+        /// How LLM labels train it, given the live estimate of the annotator's accuracy.
+        /// `weighted` by default: in the simulations of README "The LLM measured live" it was
+        /// never below the expert labels alone, with annotators at the local LLM's accuracy
+        /// and near chance, and never below training on every LLM label alike (`all`).
+        public var llmLabels: LLMLabelUse = .weighted
+
+        public init() {}
+
+        enum CodingKeys: String, CodingKey {
+            case llmLabels = "llm_labels"
+        }
+    }
+
     /// Several experts on one session: how many of their items two of them label, and who
     /// settles their disagreements.
     public struct Team: Sendable, Equatable, Decodable {
@@ -159,6 +174,7 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
     /// The low-fidelity annotator (`[llm]`): endpoint, model, constraint, retries, prices.
     public var llm = LLMSettings()
     public var evaluation = Evaluation()
+    public var learner = Learner()
     public var team = Team()
     public var ui = UI()
 
@@ -167,7 +183,7 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
     }
 
     /// session.toml's tables.
-    enum CodingKeys: String, CodingKey { case task, budget, query, retrieval, embedder, llm, evaluation, team, ui }
+    enum CodingKeys: String, CodingKey { case task, budget, query, retrieval, embedder, llm, evaluation, learner, team, ui }
 }
 
 // MARK: - Decoding with defaults
@@ -182,6 +198,7 @@ extension SessionConfig {
         embedder = try c.decodeIfPresent(Embedder.self, forKey: .embedder) ?? Embedder()
         llm = try c.decodeIfPresent(LLMSettings.self, forKey: .llm) ?? LLMSettings()
         evaluation = try c.decodeIfPresent(Evaluation.self, forKey: .evaluation) ?? Evaluation()
+        learner = try c.decodeIfPresent(Learner.self, forKey: .learner) ?? Learner()
         team = try c.decodeIfPresent(Team.self, forKey: .team) ?? Team()
         ui = try c.decodeIfPresent(UI.self, forKey: .ui) ?? UI()
     }
@@ -271,6 +288,19 @@ extension SessionConfig.Evaluation {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         sample = try c.decodeIfPresent(Int.self, forKey: .sample) ?? Self().sample
+    }
+}
+
+extension SessionConfig.Learner {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let name = try c.decodeIfPresent(String.self, forKey: .llmLabels) {
+            guard let value = LLMLabelUse(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .llmLabels, in: c, debugDescription: "must be one of \(LLMLabelUse.names), got \"\(name)\"")
+            }
+            llmLabels = value
+        }
     }
 }
 

@@ -49,6 +49,10 @@ public struct SessionStatus: Sendable, Equatable {
     public var byAnnotator: [String: Int] = [:]
     /// The experts' agreement on items more than one of them labeled; nil when none is shared.
     public var team: TeamAgreement?
+    /// The live estimate of the LLM's accuracy from every shadow label so far.
+    public var llmEstimate: LLMAccuracyEstimate? = nil
+    /// What the latest round did with the LLM labels.
+    public var llmLabelUse: LLMLabelReport? = nil
 
     /// Computes the status of an open session.
     public static func compute(_ session: Session) async throws -> SessionStatus {
@@ -103,7 +107,17 @@ public struct SessionStatus: Sendable, Equatable {
             truncatedForLLM: truncatedForLLM(pool.map(\.text), config: config),
             ignored: log.ignored.keys.count { poolIDs.contains($0) },
             byAnnotator: byAnnotator,
-            team: team.sharedItems > 0 ? team : nil)
+            team: team.sharedItems > 0 ? team : nil,
+            llmEstimate: llmEstimate(log, pool: poolIDs, labels: config.task.labels),
+            llmLabelUse: latest?.llmLabelUse)
+    }
+
+    /// The estimate from the session's shadow labels, as the engine computes it.
+    static func llmEstimate(_ log: AnnotationLog, pool: Set<Int64>, labels: [String]) -> LLMAccuracyEstimate? {
+        let items = Dictionary(uniqueKeysWithValues: pool.map { ($0, EngineItem(id: $0, text: "", gold: nil, split: .pool)) })
+        let classIndex = Dictionary(labels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let sample = ShadowSample(log, items: items, classIndex: classIndex)
+        return sample.pairs.isEmpty ? nil : sample.estimate(classes: labels.count)
     }
 
     /// How many of `texts` the LLM prompt cuts, counted with the prompt's own cut.

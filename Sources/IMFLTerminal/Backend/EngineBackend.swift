@@ -215,7 +215,9 @@ public actor EngineBackend: LabelingBackend {
             promptTokens: d.llmCalls.promptTokens, completionTokens: d.llmCalls.completionTokens,
             expertCost: Double(d.expertLabels + d.overrides) * config.budget.humanLabelCost, llmCost: d.llmCalls.cost,
             agreementCompared: d.agreement.compared, agreementAgreed: d.agreement.agreed,
-            progress: progress, llm: llm)
+            progress: progress, llm: llm,
+            llmEstimate: d.shadowLabelsOn ? (d.llmEstimate?.summary ?? "LLM accuracy: no shadow label compared yet") : nil,
+            llmLabelUse: d.metrics.last.flatMap { m in m.llmLabelUse.map { "r\(m.round) \($0.summary)" } })
         snapshot.team = d.team
         return snapshot
     }

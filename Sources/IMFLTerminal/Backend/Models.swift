@@ -385,13 +385,22 @@ public struct DashboardSnapshot: Sendable, Equatable, Codable {
     public var agreementAgreed: Int
     public var progress: [BackgroundTask: TaskProgress]
     public var llm: LLMStatus
+    /// The live estimate of the LLM's accuracy from shadow labels, in words
+    /// ("LLM ≈ 66% right (54–76%, 12 shadow labels)"); nil when shadow labels are off.
+    public var llmEstimate: String?
+    /// What the last trained round did with the LLM labels, in words
+    /// ("r2 used 120 of 160 LLM labels: the LLM beats the classifier on …"); nil before.
+    public var llmLabelUse: String?
     /// The experts' agreement where several labeled the same items; nil for one expert.
     public var team: TeamAgreement? = nil
 
     public init(labels: [String], rounds: [RoundReport], schedule: [ScheduleEntry], currentRound: Int,
                 promptTokens: Int, completionTokens: Int, expertCost: Double, llmCost: Double,
                 agreementCompared: Int, agreementAgreed: Int,
-                progress: [BackgroundTask: TaskProgress], llm: LLMStatus) {
+                progress: [BackgroundTask: TaskProgress], llm: LLMStatus,
+                llmEstimate: String? = nil, llmLabelUse: String? = nil) {
+        self.llmEstimate = llmEstimate
+        self.llmLabelUse = llmLabelUse
         self.labels = labels
         self.rounds = rounds
         self.schedule = schedule

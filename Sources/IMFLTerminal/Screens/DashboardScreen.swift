@@ -102,6 +102,14 @@ public enum DashboardScreen {
         var x = buffer.put("LLM agreement ", x: area.x, y: y, style: .dim, maxX: area.right)
         buffer.put(agreement, x: x, y: y, style: .text, maxX: area.right)
         y += 1
+        // The estimate and the last round's use of LLM labels, wrapped to the column (two rows
+        // each at most, so the schedule keeps its place at 80×24).
+        for text in [d.llmEstimate, d.llmLabelUse].compactMap({ $0 }) {
+            for line in wrap(text, width: max(1, area.width)).prefix(2) where y < area.bottom {
+                buffer.put(line, x: area.x, y: y, style: .text, maxX: area.right)
+                y += 1
+            }
+        }
         if let t = d.team {
             // Chance-corrected: Cohen's κ for two experts, Krippendorff's α for more.
             let figure = t.kappa.map { "κ \(formatFixed($0, 2))" } ?? t.alpha.map { "α \(formatFixed($0, 2))" } ?? "–"

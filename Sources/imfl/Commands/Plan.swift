@@ -13,6 +13,14 @@ struct Plan: AsyncParsableCommand {
         let session = try Session.openChecked(folder, access: .readOnly)
         let schedule = try session.config.schedule()
         print(schedule.table())
+        let share = session.config.llm.enabled ? session.config.llm.routeDoubtful : 0
+        let routed = schedule.rounds.dropFirst().map { ($0.round, $0.human, RoundEngine.routedPlaces(ofBatch: $0.human, share: share)) }
+        if routed.contains(where: { $0.2 > 0 }) {
+            print("LLM labels in doubt go back to the expert (llm.route_doubtful = \(share)), in places of the expert batch, never extra:")
+            for (round, human, places) in routed where places > 0 {
+                print("  round \(round): up to \(places) of its \(human) expert items")
+            }
+        }
         let rounds = try session.database.rounds()
         if let current = rounds.last {
             print("now: round \(current.round), \(current.status.rawValue)")

@@ -55,6 +55,15 @@ struct Simulate: AsyncParsableCommand {
     @Flag(help: "Retrieve ⌈k / labels⌉ examples per label among the most similar (retrieval.label_diverse).")
     var labelDiverse = false
 
+    @Option(help: "How LLM labels train the classifier ([learner] llm_labels): \(LLMLabelUse.names).")
+    var llmLabels = "all"
+
+    @Option(help: "Share of each expert batch the LLM also labels, to estimate its accuracy ([llm] shadow; 0: off).")
+    var shadow = LLMSettings().shadow
+
+    @Option(help: "Share of each expert batch that LLM labels in doubt may take ([llm] route_doubtful; 0: off).")
+    var routeDoubtful = 0.0
+
     @Option(help: "Seeds: runs per arm, each on its own sampled pool.")
     var seeds = 3
 
@@ -134,6 +143,11 @@ struct Simulate: AsyncParsableCommand {
             throw ValidationError("--llm must be local, an http(s) URL, or noisy:ACCURACY|FILE, got \(llm)")
         }
         guard llmLatency >= 0, llmLatency <= 600 else { throw ValidationError("--llm-latency must be in [0, 600] seconds") }
+        guard LLMLabelUse(rawValue: llmLabels) != nil else {
+            throw ValidationError("--llm-labels must be one of \(LLMLabelUse.names), got \(llmLabels)")
+        }
+        guard (0 ... 1).contains(routeDoubtful) else { throw ValidationError("--route-doubtful must be in [0, 1], got \(routeDoubtful)") }
+        guard (0 ... 1).contains(shadow) else { throw ValidationError("--shadow must be in [0, 1], got \(shadow)") }
         guard Pipeline(rawValue: pipeline) != nil else { throw ValidationError("--pipeline must be overlapped or sequential") }
         guard expertSeconds >= 0, expertSeconds <= 3600 else { throw ValidationError("--expert-seconds must be in [0, 3600]") }
         if let llmConcurrency, !(1 ... 256).contains(llmConcurrency) {
@@ -164,11 +178,17 @@ struct Simulate: AsyncParsableCommand {
                 name: name, budget: budget, humanShare: humanShare, rounds: kind == .single ? 1 : rounds, schedule: kind,
                 decay: decay, strategy: QueryStrategyName(rawValue: strategy) ?? .eeq,
                 retrieval: RetrievalMode(rawValue: retrieval) ?? .similar, k: k, labelDiverse: labelDiverse,
-                pipeline: Pipeline(rawValue: pipeline) ?? .overlapped)
+                pipeline: Pipeline(rawValue: pipeline) ?? .overlapped, llmLabels: LLMLabelUse(rawValue: llmLabels) ?? .all,
+                shadow: shadow, routeDoubtful: routeDoubtful)
             do { _ = try arm.labelSchedule() } catch { throw ValidationError("\(error)") }
             return [arm]
         }
         let all = PaperSuite.arms(budget: budget, rounds: rounds, k: k, pipeline: Pipeline(rawValue: pipeline) ?? .overlapped)
+            .map { arm -> SimulationArm in
+                var arm = arm
+                if arm.shadow > 0 { arm.shadow = shadow }
+                return arm
+            }
         guard let arms else { return all }
         let wanted = arms.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let unknown = wanted.filter { name in !all.contains { $0.name == name } }

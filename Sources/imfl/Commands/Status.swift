@@ -54,6 +54,8 @@ struct Status: AsyncParsableCommand {
         if llmEnabled {
             lines.append("  LLM view  \(s.truncatedForLLM) of \(s.poolItems) pool items truncated for the LLM at llm.max_item_tokens = \(s.itemTokenLimit)")
         }
+        if let estimate = s.llmEstimate { lines.append("  estimate  \(estimate.summary)") }
+        if let use = s.llmLabelUse { lines.append("  LLM use   \(use.summary)") }
         lines.append("  expert    cost \(String(format: "%.2f", s.humanCost))")
         if let f1 = s.latestMacroF1 {
             let interval = s.latestInterval.map { " 95% " + $0.percentText } ?? ""
