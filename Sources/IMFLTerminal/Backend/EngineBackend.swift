@@ -184,7 +184,7 @@ public actor EngineBackend: LabelingBackend {
     }
 
     public func adjudicate(itemID: Int64, label: String) async throws {
-        try await engineCall { try await self.engine.adjudicate(itemID: itemID, label: label) }
+        _ = try await engineCall { try await self.engine.adjudicate(itemID: itemID, label: label) }
     }
 
     public func bulkAcceptPreview(minConfidence: Double) async throws -> BulkAcceptResult {
