@@ -11,7 +11,7 @@ private let ready = IMFLBinary.available && modelPresent && LocalLLMServer().isI
 @Suite("imfl simulate with the local LLM", .serialized,
        .enabled(if: ready, "needs the imfl binary, the MiniLM model, the local LLM (scripts/setup) and ../shared/data/fpb_50agree"))
 struct SimulateTests {
-    @Test(.timeLimit(.minutes(20)))
+    @Test
     func aSmallRunBeatsTheMajorityClassAndWritesWellFormedResults() throws {
         // Given the FPB pool and test files and an empty results folder
         let scratch = try Scratch()

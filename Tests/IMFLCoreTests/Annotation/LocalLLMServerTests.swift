@@ -6,7 +6,7 @@ import Testing
 /// heavy: loading the model takes tens of seconds on two cores.
 @Suite("Local llama.cpp server", .serialized, .enabled(if: LocalModel.available, "needs the local LLM: run scripts/install-llm (model under $IMFL_HOME/models)"))
 struct LocalLLMServerTests {
-    @Test("start, label a few items of a 3-label set with confidence, status, stop", .timeLimit(.minutes(10)))
+    @Test("start, label a few items of a 3-label set with confidence, status, stop")
     func labelsWithRealServer() async throws {
         // Given a server started in a private home (so a user's server is not touched)
         let home = FileManager.default.temporaryDirectory.appending(path: "imfl-llm-test-\(UUID().uuidString)")
