@@ -154,6 +154,31 @@ struct PostgresStoreTests {
         try await TestPostgres.drop(address)
     }
 
+    @Test("one writer at a time: a second process opening a shared session for labeling is refused until the first closes",
+          .enabled(if: TestPostgres.isAvailable, Comment(rawValue: needsServer)))
+    func oneWriterAtATime() async throws {
+        let address = try TestPostgres.address("writer")
+        let dataset = DatasetImport(
+            labels: ["no", "yes"], pool: [Item(key: "p", text: "pool", split: .pool, gold: nil, position: 0)],
+            test: [], warnings: [])
+        try await Session.create(at: address, config: SessionConfig(task: .init(name: "w", description: "", labels: ["no", "yes"])),
+                                 dataset: dataset, guidelines: nil)
+        // Given a session open for writing
+        let first = try await Session.open(address: address, access: .readWrite)
+        // Then a second writer is told it is open elsewhere, and a reader is not refused
+        await #expect(throws: SessionError.locked(path: address.description, pid: nil)) {
+            try await Session.open(address: address, access: .readWrite)
+        }
+        let reader = try await Session.open(address: address, access: .readOnly)
+        #expect(try await reader.store.labels() == ["no", "yes"])
+        await reader.close()
+        // And once the first closes (or its process ends), the next writer gets it
+        await first.close()
+        let second = try await Session.open(address: address, access: .readWrite)
+        await second.close()
+        try await TestPostgres.drop(address)
+    }
+
     @Test("errors: an unknown session is named with the ones the database holds; a newer schema is refused",
           .enabled(if: TestPostgres.isAvailable, Comment(rawValue: needsServer)))
     func unknownSessionAndNewerSchema() async throws {

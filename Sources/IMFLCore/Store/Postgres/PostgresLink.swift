@@ -18,11 +18,21 @@ actor PostgresLink {
     private var connection: PostgresConnection?
     private var turns = WriteTurns()
     private var nextID = 0
+    /// Whether this connection holds the session's writer lock (`takeWriterLock`).
+    private var holdsWriterLock = false
     private let logger = Logger(label: "imfl.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
     init(address: PostgresAddress, password: String?) {
         self.address = address
         self.password = password
+    }
+
+    /// A link dropped without `close()` (a path that threw before closing) still closes its
+    /// connection: the task keeps it alive until the server has let it go.
+    deinit {
+        if let connection, !connection.isClosed {
+            Task.detached { try? await connection.close() }
+        }
     }
 
     /// Runs `body` on the connection, alone; connects first when there is none.
@@ -55,6 +65,25 @@ actor PostgresLink {
         }
     }
 
+    /// Takes the session's writer lock: a PostgreSQL advisory lock held by this connection
+    /// for as long as it lives, so that one `imfl label` at a time runs the session's engine,
+    /// as the flock of a session folder does. The server releases it when the connection
+    /// ends, however the process ended, so a crash never leaves a stale lock.
+    /// - Throws: `SessionError.locked` when another connection holds it.
+    func takeWriterLock() async throws {
+        let schema = address.schema
+        let taken = try await withConnection { db, logger in try await Self.tryWriterLock(db, logger, schema: schema) }
+        guard taken else { throw SessionError.locked(path: address.description, pid: nil) }
+        holdsWriterLock = true
+    }
+
+    private static func tryWriterLock(_ db: PostgresConnection, _ logger: Logger, schema: String) async throws -> Bool {
+        for try await taken in try await db.query(
+            "SELECT pg_try_advisory_lock(hashtext(\("imfl.writer." + schema)))", logger: logger
+        ).decode(Bool.self) { return taken }
+        return false
+    }
+
     /// Closes the connection (the server ends its session, releasing what it held).
     func close() async {
         guard let connection else { return }
@@ -79,6 +108,13 @@ actor PostgresLink {
         // The session's tables live in its own schema; naming it once here lets every
         // statement use the same table names as the SQLite store.
         try await fresh.query(PostgresQuery(unsafeSQL: "SET search_path TO \"\(address.schema)\""), logger: logger)
+        // A connection that dropped took the writer lock with it: the new one takes it again,
+        // unless another process took it meanwhile.
+        if holdsWriterLock, try await !Self.tryWriterLock(fresh, logger, schema: address.schema) {
+            try? await fresh.close()
+            holdsWriterLock = false
+            throw SessionError.locked(path: address.description, pid: nil)
+        }
         connection = fresh
         return fresh
     }
