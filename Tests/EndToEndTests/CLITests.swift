@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import IMFLCore
 
 /// The command line as a user meets it: real files, the built binary, exit codes and output.
 @Suite struct CLITests {
@@ -126,6 +127,33 @@ import Testing
         let text = try String(contentsOfFile: toml, encoding: .utf8)
         try text.replacingOccurrences(of: "[llm]\n", with: "[llm]\nmax_item_tokens = 2048\n").write(toFile: toml, atomically: true, encoding: .utf8)
         #expect(try IMFLBinary.run(["status", remote]).stdout.contains("LLM view  0 of 10 pool items truncated for the LLM at llm.max_item_tokens = 2048"))
+    }
+
+    @Test("status shows each expert's labels and, where experts labeled the same items, their agreement",
+          .enabled(if: binary, "needs the imfl executable built beside the tests"))
+    func statusShowsTheTeamsAgreement() async throws {
+        // Given a session in which two experts labeled three of the same items
+        let scratch = try Scratch()
+        let pool = try scratch.write("pool.jsonl", (0 ..< 6).map { #"{"id": "p\#($0)", "text": "Sentence \#($0)."}"# }.joined(separator: "\n"))
+        let test = try scratch.write("test.jsonl", #"{"text": "x", "label": "yes"}"# + "\n" + #"{"text": "y", "label": "no"}"#)
+        let folder = scratch.path("team")
+        try #require(try IMFLBinary.run(["init", folder, "--pool", pool, "--test", test]).status == 0)
+        do {
+            let session = try Session.open(folder)
+            let ids = try await session.store.items(in: .pool).map(\.id)
+            func label(_ i: Int, _ label: String, _ name: String) -> Annotation {
+                Annotation(itemID: ids[i], kind: .label, label: label, source: .human, annotator: name, round: 1)
+            }
+            _ = try session.database.append(contentsOf: [
+                label(0, "yes", "ana"), label(0, "yes", "ben"), label(1, "no", "ana"), label(1, "no", "ben"),
+                label(2, "yes", "ana"), label(2, "no", "ben"), label(3, "no", "ana"),
+            ])
+        }
+        // Then status lists the labels by expert and their agreement on the shared items
+        let status = try IMFLBinary.run(["status", folder]).stdout
+        #expect(status.contains("experts   ana 4, ben 3"), "\(status)")
+        let kappa = try #require(InterAnnotatorAgreement.cohensKappa([("yes", "yes"), ("no", "no"), ("yes", "no")]))
+        #expect(status.contains("agreement 2 of 3 shared items labeled alike, Cohen's κ \(String(format: "%.2f", kappa))"), "\(status)")
     }
 
     @Test("PubMedQA abstracts reach the local model whole",

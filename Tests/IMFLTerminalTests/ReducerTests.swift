@@ -193,8 +193,11 @@ struct ReducerTests {
         let unreviewed = session.llmLabels.count
         press([.char("R"), .char("A")], &session, &state)
         #expect(state.overlay == .bulkThreshold(text: "0.90"))
+        // Typing replaces the offered value; backspace edits what is there
+        press(Key.chars("0.7"), &session, &state)
+        #expect(state.overlay == .bulkThreshold(text: "0.7"))
         // The prompt says what Enter would do at the threshold typed so far
-        press([.backspace, .backspace, .backspace, .backspace] + Key.chars("0.5"), &session, &state)
+        press([.backspace, .backspace, .backspace] + Key.chars("0.5"), &session, &state)
         #expect(state.review.bulkPreview?.accepted == expected)
         #expect(bulkAcceptHint(state.review.bulkPreview).hasPrefix("Enter accepts \(expected) of \(unreviewed) unreviewed"))
         press([.enter], &session, &state)

@@ -150,6 +150,20 @@ struct ViewTests {
         #expect(b[0, 13].style.role == .warning)
     }
 
+    @Test("dashboard shows the experts' agreement when several labeled the same items, and nothing of it for one expert")
+    func dashboardTeamAgreement() {
+        var (session, state) = startedDemo()
+        press(Key.chars("11111D"), &session, &state)
+        #expect(!render(state).trimmedLines.contains { $0.contains("Expert agreement") })
+        state.dashboard?.team = TeamAgreement(
+            labelsByAnnotator: [1: ["ana": "positive", "ben": "positive"], 2: ["ana": "negative", "ben": "negative"],
+                                3: ["ana": "positive", "ben": "negative"]],
+            labels: ["positive", "negative", "neutral"])
+        let lines = render(state).trimmedLines
+        #expect(lines.contains { $0.contains("Expert agreement κ 0.40 (2/3 alike)") },
+                "\(lines.joined(separator: "\n"))")
+    }
+
     @Test("dashboard shows a paused LLM queue with its reason, in the error role")
     func dashboardPaused() {
         var (session, state) = startedDemo(session: .demo(llmPausedReason: "connection refused"))
@@ -282,6 +296,9 @@ struct ViewTests {
         let text = render(state).lines.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "│ ")) }.joined(separator: " ")
         #expect(text.contains("The LLM's last error"))
         #expect(text.contains("set llm.constraint = \"json_schema\" in session.toml"))
+        // And what to do about it
+        #expect(text.contains("What to do: keep labeling"))
+        #expect(text.contains("then press T to retry now"))
         #expect(text.contains("Esc or E closes"))
         press([.char("E")], &session, &state)
         #expect(state.overlay == nil)

@@ -219,12 +219,25 @@ public final class OpenAIChatClient: Sendable {
         let http = self.http
         let sendable = SendableRequest(request: request)
         let raw: RawResponse
+        // The timeout covers the whole answer, body included: `execute(deadline:)` bounds only
+        // the response head, so the body is read chunk by chunk against the same deadline. A
+        // server that trickles bytes is cut off at the first chunk past it, however late the
+        // reading task runs on a busy machine; the sleeping child below covers a body that
+        // stops arriving altogether.
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.seconds * 1e9))
         do {
             raw = try await withThrowingTaskGroup(of: RawResponse?.self) { group in
                 group.addTask {
-                    let response = try await http.execute(
-                        sendable.request, deadline: .now() + .nanoseconds(Int64(timeout.seconds * 1e9) + 1_000_000_000))
-                    let bytes = try await response.body.collect(upTo: maxBytes)
+                    let response = try await http.execute(sendable.request, deadline: deadline + .seconds(1))
+                    var bytes = ByteBuffer()
+                    for try await chunk in response.body {
+                        guard NIODeadline.now() < deadline else { throw AttemptTimedOut() }
+                        guard bytes.readableBytes + chunk.readableBytes <= maxBytes else {
+                            throw NIOTooManyBytesError(maxBytes: maxBytes)
+                        }
+                        var chunk = chunk
+                        bytes.writeBuffer(&chunk)
+                    }
                     return RawResponse(status: Int(response.status.code), headers: response.headers, body: bytes)
                 }
                 group.addTask {

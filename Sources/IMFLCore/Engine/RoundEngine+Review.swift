@@ -150,6 +150,8 @@ public struct SessionDashboard: Sendable, Equatable {
     /// LLM labels the expert judged one by one, and how many of them were kept.
     public var agreement: Agreement
     public var llmCalls: LLMCallTotals
+    /// The experts' agreement on items more than one of them labeled; nil when none is shared.
+    public var team: TeamAgreement? = nil
 
     public struct Agreement: Sendable, Equatable {
         public var compared: Int
@@ -167,12 +169,14 @@ extension RoundEngine {
         }
         let judged = log.judgedLLMLabels()
         let metrics = try await store.metrics()
+        let team = log.teamAgreement(labels: configuration.labels)
         return SessionDashboard(
             metrics: metrics, used: used,
             currentRound: currentQueueSizes()?.round ?? min(configuration.schedule.rounds.count, metrics.count + 1),
             expertLabels: log.expertLabelCount,
             overrides: log.currentLabels.values.count { $0.source == .override },
             agreement: .init(compared: judged.count, agreed: judged.count { $0.llm == $0.expert }),
-            llmCalls: try await store.llmCallTotals())
+            llmCalls: try await store.llmCallTotals(),
+            team: team.sharedItems > 0 ? team : nil)
     }
 }

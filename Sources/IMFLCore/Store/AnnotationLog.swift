@@ -71,6 +71,9 @@ public struct AnnotationLog: Sendable {
     private var skips: [Int64: Int64] = [:]
     /// The ignore in force per item (its `note` says why, when the expert gave a reason).
     public private(set) var ignored: [Int64: Annotation] = [:]
+    /// Per item, the first-hand label in force of each expert who labeled it, by annotator
+    /// name: what inter-expert agreement is computed from when a team shares a session.
+    public private(set) var expertLabelsByAnnotator: [Int64: [String: String]] = [:]
     /// Position of the last event replayed.
     public private(set) var lastID: Int64 = 0
 
@@ -103,6 +106,7 @@ public struct AnnotationLog: Sendable {
         var note: String?
         var skip: Int64?
         var ignore: Annotation?
+        var byAnnotator = [String: String]()
         for id in itemEvents[item] ?? [] where !cancelled.contains(id) {
             let e = events[id]!
             switch e.kind {
@@ -121,6 +125,7 @@ public struct AnnotationLog: Sendable {
                                            confidence: e.confidence, event: e, llm: e, review: nil)
                 case .human:
                     ignore = nil
+                    byAnnotator[e.annotator] = label
                     current = CurrentLabel(itemID: item, label: label, source: .human, round: e.round,
                                            confidence: e.confidence, event: e, llm: current?.llm,
                                            review: current?.llm == nil ? nil : .overridden)
@@ -137,6 +142,7 @@ public struct AnnotationLog: Sendable {
             case .ignore:
                 ignore = e
                 current = nil
+                byAnnotator[e.annotator] = nil
             case .undo:
                 continue
             }
@@ -145,6 +151,7 @@ public struct AnnotationLog: Sendable {
         notes[item] = note
         skips[item] = skip
         ignored[item] = ignore
+        expertLabelsByAnnotator[item] = byAnnotator.isEmpty ? nil : byAnnotator
     }
 
     // MARK: - Reading
@@ -174,6 +181,11 @@ public struct AnnotationLog: Sendable {
     /// First-hand expert labels in force: what the expert budget counts, in the header, the
     /// dashboard and status alike (overrides are reviews of LLM labels, counted apart).
     public var expertLabelCount: Int { currentLabels.values.count { $0.source == .human } }
+
+    /// How far the session's experts agree on the items more than one of them labeled.
+    public func teamAgreement(labels: [String]) -> TeamAgreement {
+        TeamAgreement(labelsByAnnotator: expertLabelsByAnnotator, labels: labels)
+    }
 
     /// (LLM label, label in force) for every LLM label the expert judged one by one (accepted
     /// or overrode): the one LLM-agreement figure, on the dashboard, in status and in metrics.

@@ -45,6 +45,10 @@ public struct SessionStatus: Sendable, Equatable {
     public var truncatedForLLM: Int = 0
     /// Pool items the expert set aside (ignored) and has not labeled since.
     public var ignored: Int = 0
+    /// First-hand expert labels in force, by the expert who gave them.
+    public var byAnnotator: [String: Int] = [:]
+    /// The experts' agreement on items more than one of them labeled; nil when none is shared.
+    public var team: TeamAgreement?
 
     /// Computes the status of an open session.
     public static func compute(_ session: Session) async throws -> SessionStatus {
@@ -60,6 +64,11 @@ public struct SessionStatus: Sendable, Equatable {
             bySource[label.source, default: 0] += 1
             byLabel[label.label, default: [:]][label.source, default: 0] += 1
         }
+        var byAnnotator = [String: Int]()
+        for (itemID, labels) in log.expertLabelsByAnnotator where poolIDs.contains(itemID) {
+            for name in labels.keys { byAnnotator[name, default: 0] += 1 }
+        }
+        let team = log.teamAgreement(labels: config.task.labels)
         let rounds = try await db.rounds()
         let calls = try await db.llmCallTotals()
         let humanBudget = Int((Double(config.budget.total) * config.budget.humanShare).rounded())
@@ -92,7 +101,9 @@ public struct SessionStatus: Sendable, Equatable {
             evaluatedOn: try await session.evaluationDescription(),
             itemTokenLimit: config.llm.itemTokenLimit,
             truncatedForLLM: truncatedForLLM(pool.map(\.text), config: config),
-            ignored: log.ignored.keys.count { poolIDs.contains($0) })
+            ignored: log.ignored.keys.count { poolIDs.contains($0) },
+            byAnnotator: byAnnotator,
+            team: team.sharedItems > 0 ? team : nil)
     }
 
     /// How many of `texts` the LLM prompt cuts, counted with the prompt's own cut.

@@ -90,6 +90,9 @@ public struct ReviewScreenState: Sendable {
     public var pending: Set<Int64> = []
     /// The last threshold used for bulk accept, offered again.
     public var threshold = 0.9
+    /// The threshold prompt still shows the offered value untouched: the first digit typed
+    /// replaces it, as in a selected field, instead of being appended to it.
+    public var thresholdOffered = false
     /// What a bulk accept at the threshold being typed would accept.
     public var bulkPreview: BulkAcceptResult?
     /// A Review undo is on its way.

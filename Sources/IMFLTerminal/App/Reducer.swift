@@ -47,7 +47,7 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
     case .ignored(let id):
         state.label.phase = .loading
         let shown = state.label.item.flatMap { $0.itemID == id ? $0.displayID : nil } ?? String(id)
-        state.status = StatusLine("set item \(shown) aside: it is not trained on and its round goes on without it; u takes it back")
+        state.status = StatusLine("set item \(shown) aside, never trained on; u takes it back")
         return [.loadNextItem]
     case .undone(let result):
         guard let result else {
@@ -304,6 +304,7 @@ private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
         return effects
     case .bulkAccept:
         state.overlay = .bulkThreshold(text: formatFixed(state.review.threshold, 2))
+        state.review.thresholdOffered = true
         state.review.bulkPreview = nil
         return [.previewBulkAccept(minConfidence: state.review.threshold)]
     case .filterUnreviewed:
@@ -465,9 +466,12 @@ private func reduceOverlayKey(_ state: inout AppState, _ key: Key) -> [Effect] {
             state.review.threshold = t
             return [.bulkAccept(minConfidence: t)]
         case .backspace:
+            state.review.thresholdOffered = false
             if !text.isEmpty { text.removeLast() }
             return typedThreshold(text, &state)
         case .char(let c) where c.isNumber || c == ".":
+            if state.review.thresholdOffered { text = "" }
+            state.review.thresholdOffered = false
             text.append(c)
             return typedThreshold(text, &state)
         default: break

@@ -58,7 +58,7 @@ public actor EngineBackend: LabelingBackend {
             // The LLM queue's bar follows the round the LLM works on (with overlapped rounds,
             // not the round the expert is in).
             if let r = now.llmRound ?? now.rounds.last {
-                let p = TaskProgress(done: r.llmDone, total: r.llmTotal)
+                let p = TaskProgress(done: r.llmDone, total: r.llmTotal, round: r.round)
                 if progress[.llmQueue] != p {
                     progress[.llmQueue] = p
                     continuation.yield(.progress(.llmQueue, p))
@@ -185,7 +185,7 @@ public actor EngineBackend: LabelingBackend {
 
     public func dashboard() async throws -> DashboardSnapshot {
         let d = try await engineCall { try await self.engine.dashboard() }
-        return DashboardSnapshot(
+        var snapshot = DashboardSnapshot(
             labels: config.task.labels,
             rounds: d.metrics.map { RoundReport($0, labels: config.task.labels) },
             schedule: schedule.rounds.map { b in
@@ -197,6 +197,8 @@ public actor EngineBackend: LabelingBackend {
             expertCost: Double(d.expertLabels + d.overrides) * config.budget.humanLabelCost, llmCost: d.llmCalls.cost,
             agreementCompared: d.agreement.compared, agreementAgreed: d.agreement.agreed,
             progress: progress, llm: llm)
+        snapshot.team = d.team
+        return snapshot
     }
 
     // MARK: - Mapping

@@ -308,9 +308,13 @@ public enum BackgroundTask: String, Sendable, CaseIterable, Codable {
 public struct TaskProgress: Sendable, Equatable, Codable {
     public var done: Int
     public var total: Int
-    public init(done: Int, total: Int) {
+    /// The round the work belongs to, when it is one round's (the LLM queue): said beside the
+    /// count so that it is not read as the session's total, which the budget gauge shows.
+    public var round: Int?
+    public init(done: Int, total: Int, round: Int? = nil) {
         self.done = done
         self.total = total
+        self.round = round
     }
     public var fraction: Double { total > 0 ? min(1, Double(done) / Double(total)) : 0 }
 }
@@ -350,6 +354,8 @@ public struct DashboardSnapshot: Sendable, Equatable, Codable {
     public var agreementAgreed: Int
     public var progress: [BackgroundTask: TaskProgress]
     public var llm: LLMStatus
+    /// The experts' agreement where several labeled the same items; nil for one expert.
+    public var team: TeamAgreement? = nil
 
     public init(labels: [String], rounds: [RoundReport], schedule: [ScheduleEntry], currentRound: Int,
                 promptTokens: Int, completionTokens: Int, expertCost: Double, llmCost: Double,

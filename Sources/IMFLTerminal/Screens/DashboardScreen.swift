@@ -97,10 +97,20 @@ public enum DashboardScreen {
         buffer.put("Cost   expert \(formatFixed(d.expertCost, 2)) · LLM \(formatFixed(d.llmCost, 4))",
                    x: area.x, y: y, style: .text, maxX: area.right)
         y += 1
-        let agreement = d.agreement.map { "\(Int(($0 * 100).rounded()))% (\(d.agreementAgreed)/\(d.agreementCompared) reviewed)" } ?? "no LLM label reviewed yet"
-        var x = buffer.put("LLM vs expert agreement: ", x: area.x, y: y, style: .dim, maxX: area.right)
+        // Only LLM labels the expert judged one by one count (bulk accepts do not).
+        let agreement = d.agreement.map { "\(formatFixed($0 * 100, 1))% (\(d.agreementAgreed) of \(d.agreementCompared) judged)" } ?? "none judged yet"
+        var x = buffer.put("LLM agreement ", x: area.x, y: y, style: .dim, maxX: area.right)
         buffer.put(agreement, x: x, y: y, style: .text, maxX: area.right)
-        y += 2
+        y += 1
+        if let t = d.team {
+            // Chance-corrected: Cohen's κ for two experts, Krippendorff's α for more.
+            let figure = t.kappa.map { "κ \(formatFixed($0, 2))" } ?? t.alpha.map { "α \(formatFixed($0, 2))" } ?? "–"
+            let text = "\(figure) (\(t.unanimousItems)/\(t.sharedItems) alike) · " + t.annotators.joined(separator: ", ")
+            x = buffer.put("Expert agreement ", x: area.x, y: y, style: .dim, maxX: area.right)
+            buffer.put(text, x: x, y: y, style: .text, maxX: area.right)
+            y += 1
+        }
+        y += 1
 
         // Schedule table with the current round marked.
         let scheduleRows = max(0, min(d.schedule.count, area.bottom - y - 6))
@@ -122,7 +132,7 @@ public enum DashboardScreen {
         for task in BackgroundTask.allCases {
             guard y < area.bottom else { return }
             let p = d.progress[task] ?? TaskProgress(done: 0, total: 0)
-            let caption = p.total == 0 ? "idle" : "\(p.done)/\(p.total)"
+            let caption = p.total == 0 ? "idle" : (p.round.map { "round \($0): " } ?? "") + "\(p.done)/\(p.total)"
             Gauge(title: task.title, fraction: p.fraction, caption: caption).render(into: &buffer, area: line(area), titleWidth: 11)
             y += 1
         }

@@ -29,12 +29,17 @@ public enum ReviewScreen {
         let reviewed = r.rows.filter { $0.status != .unreviewed }.count
         var x = buffer.put("LLM labels: \(r.total)", x: l.summary.x, y: l.summary.y, style: Style(.title, .bold))
         if r.unreviewedOnly { x = buffer.put(" not reviewed", x: x, y: l.summary.y, style: Style(.accent), maxX: l.summary.right) }
-        x = buffer.put(" · sorted by \(r.sort.title)", x: x, y: l.summary.y, style: .text, maxX: l.summary.right)
-        x = buffer.put(" · \(reviewed) of \(r.rows.count) shown reviewed", x: x, y: l.summary.y, style: .dim, maxX: l.summary.right)
-        if !r.rows.isEmpty, r.rows.allSatisfy({ $0.llmConfidence == nil }) {
-            // Without log-probabilities the "conf" column is empty; say so, and what orders instead.
-            buffer.put(" · the endpoint gives no confidence: ordered by the model's", x: x, y: l.summary.y, style: Style(.warning), maxX: l.summary.right)
+        // Without log-probabilities the "conf" column is empty: say so first, where a narrow
+        // screen does not cut it, and what orders the rows instead.
+        let noConfidence = !r.rows.isEmpty && r.rows.allSatisfy { $0.llmConfidence == nil }
+        if noConfidence, r.sort == .lowestConfidence {
+            x = buffer.put(" · least sure first by the model's probability", x: x, y: l.summary.y, style: .text, maxX: l.summary.right)
+            x = buffer.put(" (no confidence from the endpoint)", x: x, y: l.summary.y, style: Style(.warning), maxX: l.summary.right)
+        } else {
+            x = buffer.put(" · sorted by \(r.sort.title)", x: x, y: l.summary.y, style: .text, maxX: l.summary.right)
+            if noConfidence { x = buffer.put(" (no confidence from the endpoint)", x: x, y: l.summary.y, style: Style(.warning), maxX: l.summary.right) }
         }
+        x = buffer.put(" · \(reviewed) of \(r.rows.count) shown reviewed", x: x, y: l.summary.y, style: .dim, maxX: l.summary.right)
         if r.loading { putRight("loading…", into: &buffer, area: l.summary, style: .dim) }
         guard r.total > 0 else {
             buffer.put(r.loaded ? "No LLM labels yet. They appear here as the LLM queue works through each round."

@@ -19,9 +19,19 @@ public enum TextOverlay {
             case .guidelines: state.session?.guidelines ?? ""
             case .llmError:
                 [state.dashboard?.llm.pausedReason.map { "Paused: \($0)" },
-                 state.dashboard?.llm.lastError.map { "Last error: \($0)" }]
+                 state.dashboard?.llm.lastError.map { "Last error: \($0)" },
+                 state.dashboard?.llm.pausedReason == nil && state.dashboard?.llm.lastError == nil ? nil : Self.whatToDo(state)]
                     .compactMap { $0 }.joined(separator: "\n\n")
             }
+        }
+
+        /// What the expert can do about a failing LLM, which never stops their own labeling.
+        static func whatToDo(_ state: AppState) -> String {
+            let retry = state.keymap.bindings(for: .global).first { $0.action == .retryLLM }?.keyText ?? "T"
+            return "What to do: keep labeling, your labels are saved and the LLM's items wait for it. "
+                + "Check the endpoint (is the server up, the URL and model right? `imfl llm test SESSION` sends one probe "
+                + "and says what it got), then press \(retry) to retry now; while paused, one trial call goes out by itself "
+                + "when the pause ends and success resumes the queue."
         }
 
         func closeHint(_ state: AppState) -> String {

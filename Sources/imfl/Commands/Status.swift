@@ -37,6 +37,16 @@ struct Status: AsyncParsableCommand {
                 lines.append("    " + label.padding(toLength: width, withPad: " ", startingAt: 0) + sources.map { String(counts[$0] ?? 0).leftPadded(9) }.joined())
             }
         }
+        if s.byAnnotator.count > 1 || s.team != nil {
+            lines.append("  experts   " + s.byAnnotator.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        if let t = s.team {
+            var figures = [String]()
+            if let k = t.kappa { figures.append("Cohen's κ \(String(format: "%.2f", k))") }
+            if let a = t.alpha { figures.append("Krippendorff's α \(String(format: "%.2f", a))") }
+            let agreeing = "\(t.unanimousItems) of \(t.sharedItems) shared item\(t.sharedItems == 1 ? "" : "s") labeled alike"
+            lines.append("  agreement \(([agreeing] + figures).joined(separator: ", "))")
+        }
         if s.ignored > 0 {
             lines.append("  set aside \(s.ignored) pool item\(s.ignored == 1 ? "" : "s") ignored by the expert, never trained on (`imfl export --ignored` lists them)")
         }
