@@ -36,6 +36,7 @@ actor PostgresLink {
     }
 
     /// Runs `body` on the connection, alone; connects first when there is none.
+    @discardableResult
     func withConnection<T: Sendable>(_ body: @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
         if !turns.take() {
             await withCheckedContinuation { turns.wait($0) }
@@ -51,6 +52,7 @@ actor PostgresLink {
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    @discardableResult
     func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
         try await withConnection { connection, logger in
             try await connection.query("BEGIN", logger: logger)
@@ -59,7 +61,7 @@ actor PostgresLink {
                 try await connection.query("COMMIT", logger: logger)
                 return value
             } catch {
-                if !connection.isClosed { try? await connection.query("ROLLBACK", logger: logger) }
+                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
                 throw error
             }
         }
