@@ -179,6 +179,51 @@ struct PostgresStoreTests {
         try await TestPostgres.drop(address)
     }
 
+    @Test("a dropped connection fails the request under way with a message, and the next request reconnects with the writer lock",
+          .enabled(if: TestPostgres.isAvailable, Comment(rawValue: needsServer)))
+    func droppedConnection() async throws {
+        // Given a session open for writing, with one event in its log
+        let address = try TestPostgres.address("dropped")
+        let dataset = DatasetImport(
+            labels: ["no", "yes"], pool: [Item(key: "p", text: "pool", split: .pool, gold: nil, position: 0)], test: [], warnings: [])
+        try await Session.create(at: address, config: SessionConfig(task: .init(name: "d", description: "", labels: ["no", "yes"])),
+                                 dataset: dataset, guidelines: nil)
+        let session = try await Session.open(address: address, access: .readWrite)
+        let store = try #require(session.store as? PostgresStore)
+        _ = try await store.append(contentsOf: [Annotation(itemID: 1, kind: .note, note: "first")])
+        let backend = try await store.link.withConnection { db, logger in
+            var pid: Int32 = 0
+            for try await value in try await db.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self) { pid = value }
+            return pid
+        }
+        // When the server ends its connection (a restart, a network cut, an administrator)
+        let admin = PostgresLink(address: address, password: nil)
+        try await admin.withConnection { db, logger in
+            try await db.query("SELECT pg_terminate_backend(\(backend))", logger: logger)
+        }
+        // Then the next request either reconnects at once (the drop was already seen) or fails
+        // saying the connection dropped, and is then not in the log
+        var saved = ["first"]
+        do {
+            _ = try await store.append(contentsOf: [Annotation(itemID: 1, kind: .note, note: "maybe")])
+            saved.append("maybe")
+        } catch let SessionError.server(_, reason) {
+            #expect(reason.contains("dropped"))
+        }
+        // And the one after reconnects, continues the log, and holds the writer lock again
+        _ = try await store.append(contentsOf: [Annotation(itemID: 1, kind: .note, note: "second")])
+        saved.append("second")
+        let log = try await store.annotationLog()
+        #expect(log.map(\.note) == saved)
+        #expect(log.compactMap(\.id) == log.compactMap(\.id).sorted())
+        await #expect(throws: SessionError.locked(path: address.description, pid: nil)) {
+            try await Session.open(address: address, access: .readWrite)
+        }
+        await session.close()
+        await admin.close()
+        try await TestPostgres.drop(address)
+    }
+
     @Test("errors: an unknown session is named with the ones the database holds; a newer schema is refused",
           .enabled(if: TestPostgres.isAvailable, Comment(rawValue: needsServer)))
     func unknownSessionAndNewerSchema() async throws {

@@ -46,7 +46,12 @@ actor PostgresLink {
         do {
             return try await body(connection, logger)
         } catch {
-            if connection.isClosed { self.connection = nil }
+            // A connection the server ended (or that broke) is closed here, so that the next
+            // request opens a new one rather than failing on the dead one.
+            if connection.isClosed || Self.endsConnection(error) {
+                self.connection = nil
+                try? await connection.close()
+            }
             throw describe(error)
         }
     }
@@ -121,6 +126,18 @@ actor PostgresLink {
         return fresh
     }
 
+    /// Whether an error means the connection is gone: it closed, or the server ended the
+    /// session (SQLSTATE classes 08, connection exception, and 57, operator intervention).
+    static func endsConnection(_ error: any Error) -> Bool {
+        guard let psql = error as? PSQLError else { return false }
+        switch psql.code {
+        case .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .connectionError: return true
+        default:
+            let state = psql.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("08") || state.hasPrefix("57")
+        }
+    }
+
     /// A server or connection error in the words the user can act on.
     func describe(_ error: any Error) -> any Error {
         if error is SessionError || error is EngineError || error is CancellationError { return error }
@@ -142,10 +159,10 @@ actor PostgresLink {
         case (.connectionError, _):
             let underlying = psql.underlying.map { String(describing: $0) } ?? "no answer"
             return SessionError.unreachable(address: address.description, reason: "\(place): \(underlying)")
-        case (.serverClosedConnection, _), (.clientClosedConnection, _), (.uncleanShutdown, _):
+        case _ where Self.endsConnection(psql):
             return SessionError.server(
                 address: address.description,
-                reason: "the connection to the server dropped; nothing of the request that was under way was saved, and the next one reconnects")
+                reason: "the connection to the server dropped before the request was confirmed; the next request reconnects")
         case (.server, _):
             return SessionError.server(address: address.description, reason: "the server refused a request: \(message) (SQLSTATE \(state ?? "?"))")
         default:
