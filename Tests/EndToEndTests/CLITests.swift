@@ -229,6 +229,8 @@ SUBCOMMANDS:
                           rounds and budget.
   export                  Write every labeled pool item with its current label,
                           source, round, confidence and review state.
+  copy                    Copy a session between a folder and a shared session
+                          on PostgreSQL, with every event intact.
   plan                    Print a session's label schedule: expert and LLM
                           batches per round.
   extend                  Add labels to a session as new rounds after the

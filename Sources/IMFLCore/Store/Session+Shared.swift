@@ -5,16 +5,17 @@ import GRDB
 
 extension Session {
     /// Opens a session by its folder or its URL (`postgres://USER@HOST:PORT/DB?session=NAME`).
-    /// A shared session is always opened for writing: many processes may hold it at once.
     public static func open(location: String, access: Access = .readWrite) async throws -> Session {
         guard PostgresAddress.isAddress(location) else { return try open(location, access: access) }
-        return try await open(address: try PostgresAddress(parsing: location))
+        return try await open(address: try PostgresAddress(parsing: location), access: access)
     }
 
-    /// Opens a shared session: its settings and guidelines come from the database.
-    public static func open(address: PostgresAddress) async throws -> Session {
+    /// Opens a shared session: its settings and guidelines come from the database. For
+    /// writing, it takes the session's writer lock, so that one engine at a time runs it.
+    public static func open(address: PostgresAddress, access: Access = .readOnly) async throws -> Session {
         let store = try await PostgresStore.open(address)
         do {
+            if access == .readWrite { try await store.takeWriterLock() }
             guard let text = try await store.meta(PostgresStore.configKey) else {
                 throw SessionError.schema("\(address): the session has no settings stored (meta key \(PostgresStore.configKey)); it was not created by `imfl init` or `imfl copy`")
             }

@@ -73,8 +73,8 @@ public final class Session: Sendable {
     /// The guidelines text named in session.toml, or nil when there is none.
     /// - Throws: when the file is named but cannot be read.
     public func guidelines() throws -> String? {
-        guard let name = config.task.guidelines else { return nil }
         if isShared { return storedGuidelines }
+        guard let name = config.task.guidelines else { return nil }
         let path = Self.path(folder, name)
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw SessionError.config(path: configPath, line: nil, message: "task.guidelines: cannot read \(path)")

@@ -18,6 +18,8 @@ actor PostgresLink {
     private var connection: PostgresConnection?
     private var turns = WriteTurns()
     private var nextID = 0
+    /// Whether this connection holds the session's writer lock (`takeWriterLock`).
+    private var holdsWriterLock = false
     private let logger = Logger(label: "imfl.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
     init(address: PostgresAddress, password: String?) {
@@ -25,7 +27,16 @@ actor PostgresLink {
         self.password = password
     }
 
+    /// A link dropped without `close()` (a path that threw before closing) still closes its
+    /// connection: the task keeps it alive until the server has let it go.
+    deinit {
+        if let connection, !connection.isClosed {
+            Task.detached { try? await connection.close() }
+        }
+    }
+
     /// Runs `body` on the connection, alone; connects first when there is none.
+    @discardableResult
     func withConnection<T: Sendable>(_ body: @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
         if !turns.take() {
             await withCheckedContinuation { turns.wait($0) }
@@ -35,12 +46,18 @@ actor PostgresLink {
         do {
             return try await body(connection, logger)
         } catch {
-            if connection.isClosed { self.connection = nil }
+            // A connection the server ended (or that broke) is closed here, so that the next
+            // request opens a new one rather than failing on the dead one.
+            if connection.isClosed || Self.endsConnection(error) {
+                self.connection = nil
+                try? await connection.close()
+            }
             throw describe(error)
         }
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    @discardableResult
     func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection, Logger) async throws -> T) async throws -> T {
         try await withConnection { connection, logger in
             try await connection.query("BEGIN", logger: logger)
@@ -49,10 +66,29 @@ actor PostgresLink {
                 try await connection.query("COMMIT", logger: logger)
                 return value
             } catch {
-                if !connection.isClosed { try? await connection.query("ROLLBACK", logger: logger) }
+                if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
                 throw error
             }
         }
+    }
+
+    /// Takes the session's writer lock: a PostgreSQL advisory lock held by this connection
+    /// for as long as it lives, so that one `imfl label` at a time runs the session's engine,
+    /// as the flock of a session folder does. The server releases it when the connection
+    /// ends, however the process ended, so a crash never leaves a stale lock.
+    /// - Throws: `SessionError.locked` when another connection holds it.
+    func takeWriterLock() async throws {
+        let schema = address.schema
+        let taken = try await withConnection { db, logger in try await Self.tryWriterLock(db, logger, schema: schema) }
+        guard taken else { throw SessionError.locked(path: address.description, pid: nil) }
+        holdsWriterLock = true
+    }
+
+    private static func tryWriterLock(_ db: PostgresConnection, _ logger: Logger, schema: String) async throws -> Bool {
+        for try await taken in try await db.query(
+            "SELECT pg_try_advisory_lock(hashtext(\("imfl.writer." + schema)))", logger: logger
+        ).decode(Bool.self) { return taken }
+        return false
     }
 
     /// Closes the connection (the server ends its session, releasing what it held).
@@ -79,8 +115,27 @@ actor PostgresLink {
         // The session's tables live in its own schema; naming it once here lets every
         // statement use the same table names as the SQLite store.
         try await fresh.query(PostgresQuery(unsafeSQL: "SET search_path TO \"\(address.schema)\""), logger: logger)
+        // A connection that dropped took the writer lock with it: the new one takes it again,
+        // unless another process took it meanwhile.
+        if holdsWriterLock, try await !Self.tryWriterLock(fresh, logger, schema: address.schema) {
+            try? await fresh.close()
+            holdsWriterLock = false
+            throw SessionError.locked(path: address.description, pid: nil)
+        }
         connection = fresh
         return fresh
+    }
+
+    /// Whether an error means the connection is gone: it closed, or the server ended the
+    /// session (SQLSTATE classes 08, connection exception, and 57, operator intervention).
+    static func endsConnection(_ error: any Error) -> Bool {
+        guard let psql = error as? PSQLError else { return false }
+        switch psql.code {
+        case .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .connectionError: return true
+        default:
+            let state = psql.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("08") || state.hasPrefix("57")
+        }
     }
 
     /// A server or connection error in the words the user can act on.
@@ -104,10 +159,10 @@ actor PostgresLink {
         case (.connectionError, _):
             let underlying = psql.underlying.map { String(describing: $0) } ?? "no answer"
             return SessionError.unreachable(address: address.description, reason: "\(place): \(underlying)")
-        case (.serverClosedConnection, _), (.clientClosedConnection, _), (.uncleanShutdown, _):
+        case _ where Self.endsConnection(psql):
             return SessionError.server(
                 address: address.description,
-                reason: "the connection to the server dropped; nothing of the request that was under way was saved, and the next one reconnects")
+                reason: "the connection to the server dropped before the request was confirmed; the next request reconnects")
         case (.server, _):
             return SessionError.server(address: address.description, reason: "the server refused a request: \(message) (SQLSTATE \(state ?? "?"))")
         default:

@@ -15,7 +15,7 @@ extension PostgresStore {
                 try await db.query("COMMIT", logger: logger)
                 return snapshot
             } catch {
-                if !db.isClosed { try? await db.query("ROLLBACK", logger: logger) }
+                if !db.isClosed { _ = try? await db.query("ROLLBACK", logger: logger) }
                 throw error
             }
         }

@@ -78,6 +78,13 @@ public final class PostgresStore: SessionStore {
         return store
     }
 
+    /// Takes the session's writer lock for this store's connection (one `imfl label` per
+    /// session, as for a folder); released by `close()` or when the process ends.
+    /// - Throws: `SessionError.locked` when another process holds it.
+    public func takeWriterLock() async throws {
+        try await link.takeWriterLock()
+    }
+
     /// Ends the connection. Call it when done with the store.
     public func close() async {
         await link.close()
@@ -141,15 +148,18 @@ public final class PostgresStore: SessionStore {
         }
     }
 
-    /// The names of the migrations the session has, in the order they were applied.
+    /// The names of the migrations the session has, in the order imfl applies them (those
+    /// it does not know last).
     public func appliedMigrations() async throws -> [String] {
-        try await link.withConnection { db, logger in
+        let names = try await link.withConnection { db, logger in
             var names = [String]()
-            for try await name in try await db.query(
-                "SELECT identifier FROM migrations ORDER BY \"appliedAt\", identifier", logger: logger
-            ).decode(String.self) { names.append(name) }
+            for try await name in try await db.query("SELECT identifier FROM migrations", logger: logger).decode(String.self) {
+                names.append(name)
+            }
             return names
         }
+        let order = Dictionary(uniqueKeysWithValues: PostgresSchema.migrations.enumerated().map { ($1.name, $0) })
+        return names.sorted { (order[$0] ?? .max, $0) < (order[$1] ?? .max, $1) }
     }
 }
 
