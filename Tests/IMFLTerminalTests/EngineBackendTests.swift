@@ -110,8 +110,11 @@ struct EngineBackendTests {
                 await Task.yield()
             }
         }
-        let page = try await backend.reviewPage(sort: .lowestConfidence, unreviewedOnly: false, offset: 0, limit: 50)
+        let page = try await backend.reviewPage(sort: .lowestConfidence, unreviewedOnly: false, round: nil, offset: 0, limit: 50)
         #expect(page.total == 5)
+        // One round's labels alone: here every LLM label is round 1's
+        #expect(try await backend.reviewPage(sort: .lowestConfidence, unreviewedOnly: false, round: 1, offset: 0, limit: 50).total == 5)
+        #expect(try await backend.reviewPage(sort: .lowestConfidence, unreviewedOnly: false, round: 2, offset: 0, limit: 50).total == 0)
         #expect(page.items.map { $0.llmConfidence ?? 0 } == page.items.map { $0.llmConfidence ?? 0 }.sorted())
         #expect(page.items.allSatisfy { $0.neighboursAsSeen && $0.neighbours.count == 5 && $0.datasetID != nil })
         let a = page.items[0], b = page.items[1]
@@ -119,7 +122,7 @@ struct EngineBackendTests {
         #expect(try await backend.accept(itemID: a.itemID).status == .accepted)
         let other = Self.labels.first { $0 != b.llmLabel }!
         #expect(try await backend.override(itemID: b.itemID, label: other).status == .overridden(other))
-        #expect(try await backend.reviewPage(sort: .lowestConfidence, unreviewedOnly: true, offset: 0, limit: 50).total == 3)
+        #expect(try await backend.reviewPage(sort: .lowestConfidence, unreviewedOnly: true, round: nil, offset: 0, limit: 50).total == 3)
         var dashboard = try await backend.dashboard()
         #expect(dashboard.agreementCompared == 2 && dashboard.agreementAgreed == 1)
         // Review's undo takes back the override, then the accept

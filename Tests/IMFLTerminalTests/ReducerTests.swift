@@ -308,6 +308,30 @@ struct ReviewWorkflowTests {
         press([.char("F")], &session, &state)
         #expect(!state.review.unreviewedOnly && state.review.total == all)
     }
+
+    @Test("] and [ show one round's LLM labels at a time, then all again")
+    func roundFilter() {
+        var (session, state) = startedDemo()
+        press([.char("R")], &session, &state)
+        let all = state.review.total
+        let inRound1 = session.llmLabels.count { $0.round == 1 }
+        try? #require(inRound1 > 0 && inRound1 < all)
+        // When the expert presses ]
+        press([.char("]")], &session, &state)
+        // Then only round 1's labels are listed, and the summary says so
+        #expect(state.review.round == 1)
+        #expect(state.review.total == inRound1)
+        #expect(state.review.rows.allSatisfy { $0.round == 1 })
+        #expect(render(state).trimmedLines[1].hasPrefix("LLM labels: \(inRound1) of round 1 · "))
+        // And ] steps to round 2; [ twice goes back through round 1 to every round
+        press([.char("]")], &session, &state)
+        #expect(state.review.round == 2 && state.review.rows.allSatisfy { $0.round == 2 })
+        press([.char("["), .char("[")], &session, &state)
+        #expect(state.review.round == nil && state.review.total == all)
+        // And [ from every round goes to the last round
+        press([.char("[")], &session, &state)
+        #expect(state.review.round == 3)
+    }
 }
 
 extension ReviewWorkflowTests {

@@ -47,10 +47,13 @@ extension RoundEngine {
     /// Every LLM label in force (overridden ones included) in `order`.
     /// - Parameters:
     ///   - unreviewedOnly: only the labels the expert has not judged yet.
+    ///   - round: only the labels of that round's LLM queue; nil: every round's.
     ///   - window: the positions of the ordered list whose `examples` are filled (the screen's
     ///     page); the other rows carry none, since ordering never needs them. Nil fills all.
-    public func reviewRows(order: ReviewOrder, unreviewedOnly: Bool = false, window: Range<Int>? = nil) async -> [ReviewRow] {
-        let labeled = log.currentLabels.values.filter { $0.llm != nil && (!unreviewedOnly || $0.review == nil) }
+    public func reviewRows(order: ReviewOrder, unreviewedOnly: Bool = false, round: Int? = nil, window: Range<Int>? = nil) async -> [ReviewRow] {
+        let labeled = log.currentLabels.values.filter { c in
+            c.llm != nil && (!unreviewedOnly || c.review == nil) && (round == nil || c.llm?.round == round)
+        }
         let clusters = await clustersOfLLMLabels()
         let judge = await expertJudge()
         var rows = labeled.compactMap { row(for: $0, clusters: clusters, judge: judge) }

@@ -71,8 +71,10 @@ public struct ReviewScreenState: Sendable {
     public static let window = 200
 
     public var sort: ReviewSort = .lowestConfidence
-    /// Only the LLM labels not judged yet (`f` toggles).
+    /// Only the LLM labels not judged yet (`F` toggles).
     public var unreviewedOnly = false
+    /// Only the LLM labels of this round (`]` and `[` step through the rounds); nil: all.
+    public var round: Int?
     /// The item selected when a reload was asked for: it stays selected where it lands, so
     /// rows arriving from the LLM do not move the expert's place.
     public var anchor: Int64?

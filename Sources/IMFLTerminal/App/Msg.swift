@@ -33,7 +33,7 @@ public enum Effect: Sendable, Equatable {
     case ignore(itemID: Int64, reason: String)
     case undo
     case setNote(itemID: Int64, note: String)
-    case loadReview(sort: ReviewSort, unreviewedOnly: Bool, offset: Int, limit: Int)
+    case loadReview(sort: ReviewSort, unreviewedOnly: Bool, round: Int?, offset: Int, limit: Int)
     case accept(itemID: Int64)
     case override(itemID: Int64, label: String)
     case bulkAccept(minConfidence: Double)
@@ -64,8 +64,8 @@ extension Effect {
             case .setNote(let id, let note):
                 try await backend.setNote(itemID: id, note: note)
                 return .noteSaved(itemID: id, note: note)
-            case .loadReview(let sort, let unreviewedOnly, let offset, let limit):
-                return .reviewLoaded(try await backend.reviewPage(sort: sort, unreviewedOnly: unreviewedOnly, offset: offset, limit: limit))
+            case .loadReview(let sort, let unreviewedOnly, let round, let offset, let limit):
+                return .reviewLoaded(try await backend.reviewPage(sort: sort, unreviewedOnly: unreviewedOnly, round: round, offset: offset, limit: limit))
             case .accept(let id): return .reviewUpdated(try await backend.accept(itemID: id))
             case .override(let id, let label): return .reviewUpdated(try await backend.override(itemID: id, label: label))
             case .bulkAccept(let t): return .bulkAccepted(try await backend.bulkAccept(minConfidence: t))

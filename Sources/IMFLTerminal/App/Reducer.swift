@@ -76,7 +76,8 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
         state.status = StatusLine(note.isEmpty ? "note cleared" : "note saved for item \(shown)")
         return []
     case .reviewLoaded(let page):
-        guard page.sort == state.review.sort, page.unreviewedOnly == state.review.unreviewedOnly else { return [] }
+        guard page.sort == state.review.sort, page.unreviewedOnly == state.review.unreviewedOnly,
+              page.round == state.review.round else { return [] }
         state.review.rows = page.items
         state.review.offset = page.offset
         state.review.total = page.total
@@ -199,7 +200,8 @@ private func reloadReview(_ state: inout AppState) -> Effect {
     state.review.loading = true
     state.review.anchor = state.review.selectedItem?.itemID
     let offset = max(0, state.review.selected - ReviewScreenState.window / 2)
-    return .loadReview(sort: state.review.sort, unreviewedOnly: state.review.unreviewedOnly, offset: offset, limit: ReviewScreenState.window)
+    return .loadReview(sort: state.review.sort, unreviewedOnly: state.review.unreviewedOnly, round: state.review.round,
+                       offset: offset, limit: ReviewScreenState.window)
 }
 
 private func reduceKey(_ state: inout AppState, _ key: Key) -> [Effect] {
@@ -330,6 +332,20 @@ private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
         state.review.thresholdOffered = true
         state.review.bulkPreview = nil
         return [.previewBulkAccept(minConfidence: state.review.threshold)]
+    case .nextRoundFilter, .previousRoundFilter:
+        // All rounds, then round 1, 2, … and back to all (`[` goes the other way).
+        let rounds = max(state.session?.rounds ?? 1, state.dashboard?.schedule.count ?? 0)
+        let cycle: [Int?] = [nil] + (1 ... max(1, rounds)).map { Optional($0) }
+        let at = cycle.firstIndex { $0 == state.review.round } ?? 0
+        let step = action == .nextRoundFilter ? 1 : cycle.count - 1
+        state.review.round = cycle[(at + step) % cycle.count]
+        state.review.selected = 0
+        state.review.scroll = 0
+        state.review.rows = []
+        state.status = StatusLine(state.review.round.map { "showing round \($0)'s LLM labels only; ] and [ change the round" } ?? "showing every round's LLM labels")
+        let effect = reloadReview(&state)
+        state.review.anchor = nil
+        return [effect]
     case .filterUnreviewed:
         state.review.unreviewedOnly.toggle()
         state.review.selected = 0

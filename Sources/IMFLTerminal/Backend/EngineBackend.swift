@@ -139,14 +139,14 @@ public actor EngineBackend: LabelingBackend {
 
     // MARK: - Review screen
 
-    public func reviewPage(sort: ReviewSort, unreviewedOnly: Bool, offset: Int, limit: Int) async throws -> ReviewPage {
+    public func reviewPage(sort: ReviewSort, unreviewedOnly: Bool, round: Int?, offset: Int, limit: Int) async throws -> ReviewPage {
         let from = max(0, offset), to = max(0, offset) + max(0, limit)
-        let rows = await engine.reviewRows(order: sort, unreviewedOnly: unreviewedOnly, window: from ..< to)
+        let rows = await engine.reviewRows(order: sort, unreviewedOnly: unreviewedOnly, round: round, window: from ..< to)
         let start = min(from, rows.count)
         let window = rows[start ..< min(rows.count, to)]
         var items = [ReviewItem]()
         for row in window { items.append(await reviewItem(row)) }
-        return ReviewPage(sort: sort, offset: start, items: items, total: rows.count, unreviewedOnly: unreviewedOnly)
+        return ReviewPage(sort: sort, offset: start, items: items, total: rows.count, unreviewedOnly: unreviewedOnly, round: round)
     }
 
     public func accept(itemID: Int64) async throws -> ReviewItem {

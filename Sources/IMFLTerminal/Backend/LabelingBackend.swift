@@ -35,8 +35,10 @@ public protocol LabelingBackend: Sendable {
     func setNote(itemID: Int64, note: String) async throws
 
     /// A window of LLM labels from this and earlier rounds in the given order.
-    /// - Parameter unreviewedOnly: only the labels the expert has not judged yet.
-    func reviewPage(sort: ReviewSort, unreviewedOnly: Bool, offset: Int, limit: Int) async throws -> ReviewPage
+    /// - Parameters:
+    ///   - unreviewedOnly: only the labels the expert has not judged yet.
+    ///   - round: only that round's LLM labels; nil: every round's.
+    func reviewPage(sort: ReviewSort, unreviewedOnly: Bool, round: Int?, offset: Int, limit: Int) async throws -> ReviewPage
 
     /// The expert agrees with the LLM label.
     func accept(itemID: Int64) async throws -> ReviewItem

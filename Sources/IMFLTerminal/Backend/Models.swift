@@ -270,9 +270,12 @@ public struct ReviewPage: Sendable, Equatable {
     public var total: Int
     /// The list holds only labels the expert has not judged yet.
     public var unreviewedOnly: Bool
+    /// The list holds only that round's LLM labels; nil: every round's.
+    public var round: Int?
 
-    public init(sort: ReviewSort, offset: Int, items: [ReviewItem], total: Int, unreviewedOnly: Bool = false) {
+    public init(sort: ReviewSort, offset: Int, items: [ReviewItem], total: Int, unreviewedOnly: Bool = false, round: Int? = nil) {
         self.unreviewedOnly = unreviewedOnly
+        self.round = round
         self.sort = sort
         self.offset = offset
         self.items = items

@@ -99,8 +99,8 @@ public actor ScriptedBackend: LabelingBackend {
         try save()
     }
 
-    public func reviewPage(sort: ReviewSort, unreviewedOnly: Bool, offset: Int, limit: Int) async throws -> ReviewPage {
-        session.reviewPage(sort: sort, unreviewedOnly: unreviewedOnly, offset: offset, limit: limit)
+    public func reviewPage(sort: ReviewSort, unreviewedOnly: Bool, round: Int?, offset: Int, limit: Int) async throws -> ReviewPage {
+        session.reviewPage(sort: sort, unreviewedOnly: unreviewedOnly, round: round, offset: offset, limit: limit)
     }
 
     public func accept(itemID: Int64) async throws -> ReviewItem {

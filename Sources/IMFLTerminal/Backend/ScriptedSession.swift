@@ -345,8 +345,8 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
                           datasetID: datasetID(of: l.itemID), llmVisibleCharacters: prompt.itemVisibleCharacters(body))
     }
 
-    public func reviewPage(sort: ReviewSort, unreviewedOnly: Bool = false, offset: Int, limit: Int) -> ReviewPage {
-        let items = llmLabels.filter { !unreviewedOnly || $0.status == .unreviewed }.map(reviewItem)
+    public func reviewPage(sort: ReviewSort, unreviewedOnly: Bool = false, round: Int? = nil, offset: Int, limit: Int) -> ReviewPage {
+        let items = llmLabels.filter { (!unreviewedOnly || $0.status == .unreviewed) && (round == nil || $0.round == round) }.map(reviewItem)
         let sorted: [ReviewItem]
         switch sort {
         case .lowestConfidence:
@@ -362,7 +362,7 @@ public struct ScriptedSession: Sendable, Codable, Equatable {
         }
         let start = min(max(0, offset), sorted.count)
         let end = min(sorted.count, start + max(0, limit))
-        return ReviewPage(sort: sort, offset: start, items: Array(sorted[start..<end]), total: sorted.count, unreviewedOnly: unreviewedOnly)
+        return ReviewPage(sort: sort, offset: start, items: Array(sorted[start..<end]), total: sorted.count, unreviewedOnly: unreviewedOnly, round: round)
     }
 
     private func llmIndex(_ id: Int64) throws -> Int {
@@ -475,8 +475,8 @@ extension ScriptedSession {
             case .setNote(let id, let note):
                 setNote(itemID: id, note: note)
                 return .noteSaved(itemID: id, note: note)
-            case .loadReview(let sort, let unreviewedOnly, let offset, let limit):
-                return .reviewLoaded(reviewPage(sort: sort, unreviewedOnly: unreviewedOnly, offset: offset, limit: limit))
+            case .loadReview(let sort, let unreviewedOnly, let round, let offset, let limit):
+                return .reviewLoaded(reviewPage(sort: sort, unreviewedOnly: unreviewedOnly, round: round, offset: offset, limit: limit))
             case .accept(let id): return .reviewUpdated(try accept(itemID: id))
             case .override(let id, let label): return .reviewUpdated(try override(itemID: id, label: label))
             case .bulkAccept(let t): return .bulkAccepted(bulkAccept(minConfidence: t))

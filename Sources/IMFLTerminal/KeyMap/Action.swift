@@ -26,6 +26,8 @@ public enum Action: String, CaseIterable, Sendable, Hashable {
     case bulkAccept = "bulk-accept"
     case cycleSort = "cycle-sort"
     case filterUnreviewed = "filter-unreviewed"
+    case nextRoundFilter = "filter-round-next"
+    case previousRoundFilter = "filter-round-previous"
     case disputes
     case refresh
     case retryLLM = "retry-llm"

@@ -77,6 +77,8 @@ public struct KeyMap: Sendable {
         Binding([.char("o")], .cycleSort, .review, "sort"),
         Binding([.char("n")], .note, .review, "note", inFooter: false, disabledReason: { s in s.review.selectionReason }),
         Binding([.char("F")], .filterUnreviewed, .review, "unreviewed only / all", inFooter: false),
+        Binding([.char("]")], .nextRoundFilter, .review, "one round only: next round", inFooter: false),
+        Binding([.char("[")], .previousRoundFilter, .review, "one round only: previous round", inFooter: false),
         Binding([.char("X")], .disputes, .review, "experts' disagreements (adjudicators settle them)", inFooter: false),
         Binding([.char("u")], .undo, .review, "undo accept, override or bulk accept", inFooter: false, disabledReason: { s in
             s.review.undoing ? "still undoing" : nil

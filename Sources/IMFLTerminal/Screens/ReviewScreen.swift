@@ -29,6 +29,7 @@ public enum ReviewScreen {
         let reviewed = r.rows.filter { $0.status != .unreviewed }.count
         var x = buffer.put("LLM labels: \(r.total)", x: l.summary.x, y: l.summary.y, style: Style(.title, .bold))
         if r.unreviewedOnly { x = buffer.put(" not reviewed", x: x, y: l.summary.y, style: Style(.accent), maxX: l.summary.right) }
+        if let round = r.round { x = buffer.put(" of round \(round)", x: x, y: l.summary.y, style: Style(.accent), maxX: l.summary.right) }
         // Without log-probabilities the "conf" column is empty: say so first, where a narrow
         // screen does not cut it, and what orders the rows instead.
         let noConfidence = !r.rows.isEmpty && r.rows.allSatisfy { $0.llmConfidence == nil }
