@@ -18,15 +18,28 @@ struct TeamUITests {
         try TmuxSession("\(TmuxSession.imflBinary) label \(folder) --annotator \(name)", width: 120, height: 40)
     }
 
+    /// Waits until `imfl status` reports `text`: the store, not a notice the next engine event
+    /// may replace, says the labels are in.
+    func waitForStatus(_ folder: String, _ text: String) throws {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            if (try? IMFLBinary.run(["status", folder]).stdout.contains(text)) == true { return }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        Issue.record("imfl status never said \"\(text)\":\n\((try? IMFLBinary.run(["status", folder]).stdout) ?? "")")
+    }
+
     func quit(_ tmux: TmuxSession) throws {
         try tmux.send("q")
         try tmux.waitUntil("the UI to exit", timeout: .seconds(60)) { _ in (try? tmux.paneDead()) == true }
     }
 
-    @Test func twoExpertsDisagreeAndTheAdjudicatorSettles() throws {
+    @Test func twoExpertsDisagreeAndTheAdjudicatorSettles() async throws {
+        let server = try await LatencyChatServer.start(labels: SessionUITests.labels, latency: .zero, json: true)
+        defer { Task { await server.stop() } }
         // Given a session whose every expert item goes to two experts, settled by "lead"
         let scratch = try Scratch()
-        let folder = try ui.makeSession(scratch)
+        let folder = try ui.makeSession(scratch, llm: server.baseURL, options: ["--no-llm-check"])
         let toml = folder + "/session.toml"
         var text = try String(contentsOfFile: toml, encoding: .utf8)
         text = text.replacingOccurrences(of: "overlap = 0.0", with: "overlap = 1.0")
@@ -42,7 +55,7 @@ struct TeamUITests {
             round1.append(previous!)
             try ana.send("1")
         }
-        try ana.waitFor("saved “negative” for item \(round1[6])")
+        try waitForStatus(folder, "budget    expert 7/10")
         try quit(ana)
 
         // And ben, opening the session after her, gets those items first and labels the first "neutral"
@@ -55,7 +68,7 @@ struct TeamUITests {
             try ben.send(n == 0 ? "2" : "1")
         }
         #expect(Set(offered) == Set(round1))
-        try ben.waitFor("saved “negative” for item \(offered[6])")
+        try waitForStatus(folder, "experts   ana 7, ben 7")
         // Then ben can list the disagreement but not settle it
         try ben.send("R")
         try ben.send("X")
