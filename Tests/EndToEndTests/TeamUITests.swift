@@ -93,7 +93,7 @@ struct TeamUITests {
         try lead.send("1")
         // Then the item is settled and the list is empty
         try lead.waitFor("settled item \(offered[0]) as “negative”")
-        try lead.waitFor("The experts agree on every item they share.")
+        try lead.waitFor("No item is disputed: the experts agree on every item they share.")
         // And Review's undo takes the decision back
         try lead.send("Escape")
         try lead.send("u")

@@ -187,6 +187,20 @@ struct ViewTests {
                 "\(lines.joined(separator: "\n"))")
     }
 
+    @Test("the experts' disagreements at 80×24: each expert's label, and why this expert cannot settle, in full")
+    func disputesOverlay() {
+        var (session, state) = startedDemo()
+        press([.char("R")], &session, &state)
+        let why = "this session has no adjudicator: name one in session.toml, [team] adjudicators = [\"lead\"]"
+        state.overlay = .disputes(DisputeState(list: DisputeList(
+            items: [DisputeItem(itemID: 7, displayID: "p7", text: "Sales at unit 7 rose.", labels: ["ben": "neutral", "ana": "negative"])],
+            cannotSettle: why)))
+        let b = render(state)
+        let text = b.lines.map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "│ ")) }.joined(separator: " ")
+        #expect(b.trimmedLines.contains { $0.contains("▶ p7  ana: negative · ben: neutral  Sales at unit 7 rose.") })
+        #expect(text.contains(why + " · Esc closes"), "\(b.trimmedLines.joined(separator: "\n"))")
+    }
+
     @Test("dashboard shows a paused LLM queue with its reason, in the error role")
     func dashboardPaused() {
         var (session, state) = startedDemo(session: .demo(llmPausedReason: "connection refused"))

@@ -14,16 +14,20 @@ public enum DisputeOverlay {
         } else {
             hint = "a label key settles the selected item · j/k move · Esc closes"
         }
-        buffer.put(hint, x: inner.x + 1, y: inner.bottom - 1, style: .dim, maxX: inner.right)
+        // The hint says in full why this expert cannot settle: wrapped, from the bottom up.
+        let hintLines = wrap(hint, width: max(1, inner.width - 2)).suffix(max(1, inner.height - 2))
+        for (i, line) in hintLines.enumerated() {
+            buffer.put(line, x: inner.x + 1, y: inner.bottom - hintLines.count + i, style: .dim, maxX: inner.right)
+        }
         guard let list = d.list else {
             buffer.put("Loading…", x: inner.x + 1, y: inner.y, style: .dim, maxX: inner.right)
             return
         }
         guard !list.items.isEmpty else {
-            buffer.put("The experts agree on every item they share.", x: inner.x + 1, y: inner.y, style: .text, maxX: inner.right)
+            buffer.put("No item is disputed: the experts agree on every item they share.", x: inner.x + 1, y: inner.y, style: .text, maxX: inner.right)
             return
         }
-        let rows = inner.height - 2
+        let rows = max(1, inner.height - 1 - hintLines.count)
         let start = max(0, min(d.selected - rows / 2, list.items.count - rows))
         for (i, item) in list.items.enumerated().dropFirst(start).prefix(rows) {
             let y = inner.y + i - start
