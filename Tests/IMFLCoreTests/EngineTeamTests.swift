@@ -82,7 +82,7 @@ struct EngineTeamTests {
         benRun.cancel()
         _ = await benRun.result
         // And agreement counts every shared item
-        let team = AnnotationLog(try await store.annotationLog()).teamAgreement(labels: labels)
+        let team = AnnotationLog(try store.annotationLog()).teamAgreement(labels: labels)
         #expect(team.annotators == ["ana", "ben"])
         #expect(team.sharedItems == round1.count)
         #expect(team.unanimousItems == round1.count - 1)

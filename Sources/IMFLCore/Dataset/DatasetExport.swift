@@ -26,83 +26,82 @@ public struct ExportedIgnore: Sendable, Equatable, Codable {
     public var note: String?
 }
 
+/// A row of an export: JSON Lines writes it by its own keys, CSV by these columns.
+public protocol ExportRow: Encodable {
+    static var csvHeader: [String] { get }
+    var csvFields: [String] { get }
+    /// Whether the CSV column at an index is always quoted (free text and ids).
+    static func csvQuoted(_ column: Int) -> Bool
+}
+
+extension ExportedLabel: ExportRow {
+    public static let csvHeader = ["id", "text", "label", "source", "round", "confidence", "reviewed", "note"]
+    public var csvFields: [String] {
+        [id, text, label, source.rawValue, round.map(String.init) ?? "", confidence.map { String($0) } ?? "",
+         reviewed ? "true" : "false", note ?? ""]
+    }
+    public static func csvQuoted(_ column: Int) -> Bool { column == 1 || column == 0 || column == 7 }
+}
+
+extension ExportedIgnore: ExportRow {
+    public static let csvHeader = ["id", "text", "round", "reason", "note"]
+    public var csvFields: [String] { [id, text, round.map(String.init) ?? "", reason ?? "", note ?? ""] }
+    public static func csvQuoted(_ column: Int) -> Bool { column != 2 }
+}
+
 /// Writes every labeled pool item with its current label. The output reads back through
 /// `imfl init` (the extra fields are ignored there), so a labeled set can seed a new session.
 public enum DatasetExport {
+    /// What `imfl export` can write, from one replay of the log and one read of the pool.
+    public struct Contents: Sendable, Equatable {
+        /// The current labels of the pool, in file order, from the sources asked for.
+        public var labels: [ExportedLabel]
+        /// The pool items set aside by the expert and not labeled since, in file order.
+        public var ignored: [ExportedIgnore]
+    }
+
+    public static func contents(of store: any SessionStore, sources: Set<LabelSource>) async throws -> Contents {
+        let log = try await store.replayedLog()
+        var contents = Contents(labels: [], ignored: [])
+        for item in try await store.items(in: .pool) {
+            let id = item.id, key = item.key ?? String(id)
+            if let label = log.current(id), sources.contains(label.source) {
+                contents.labels.append(ExportedLabel(
+                    id: key, text: item.text, label: label.label, source: label.source,
+                    round: label.round, confidence: label.confidence,
+                    reviewed: label.source != .llm || label.reviewed, note: log.note(id)))
+            }
+            if let event = log.ignored[id] {
+                contents.ignored.append(ExportedIgnore(id: key, text: item.text, round: event.round, reason: event.note, note: log.note(id)))
+            }
+        }
+        return contents
+    }
+
     /// The current labels of the session's pool, in file order, from the given sources.
     public static func labels(of store: any SessionStore, sources: Set<LabelSource>) async throws -> [ExportedLabel] {
-        let log = try await store.replayedLog()
-        return try await store.items(in: .pool).compactMap { item in
-            let id = item.id
-            guard let label = log.current(id), sources.contains(label.source) else { return nil }
-            return ExportedLabel(
-                id: item.key ?? String(id), text: item.text, label: label.label, source: label.source,
-                round: label.round, confidence: label.confidence,
-                reviewed: label.source != .llm || label.reviewed, note: log.note(id))
-        }
+        try await contents(of: store, sources: sources).labels
     }
 
-    /// The pool items set aside by the expert and not labeled since, in file order.
-    public static func ignored(of store: any SessionStore) async throws -> [ExportedIgnore] {
-        let log = try await store.replayedLog()
-        return try await store.items(in: .pool).compactMap { item in
-            let id = item.id
-            guard let event = log.ignored[id] else { return nil }
-            return ExportedIgnore(id: item.key ?? String(id), text: item.text, round: event.round, reason: event.note, note: log.note(id))
-        }
-    }
-
-    /// Serialises set-aside items in a format.
-    public static func render(_ items: [ExportedIgnore], format: DatasetFormat) throws -> Data {
+    /// Serialises rows in a format.
+    public static func render<Row: ExportRow>(_ rows: [Row], format: DatasetFormat) throws -> Data {
         switch format {
         case .jsonl:
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var out = Data()
-            for item in items {
-                out.append(try encoder.encode(item))
+            for row in rows {
+                out.append(try encoder.encode(row))
                 out.append(0x0A)
             }
             return out
         case .csv:
             let stream = OutputStream(toMemory: ())
             let writer = try CSVWriter(stream: stream)
-            try writer.write(row: ["id", "text", "round", "reason", "note"])
-            for item in items {
+            try writer.write(row: Row.csvHeader)
+            for row in rows {
                 writer.beginNewRow()
-                try writer.write(row: [item.id, item.text, item.round.map(String.init) ?? "", item.reason ?? "", item.note ?? ""],
-                                 quotedAtIndex: { $0 != 2 })
-            }
-            writer.stream.close()
-            var data = (stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data) ?? Data()
-            data.append(0x0A)
-            return data
-        }
-    }
-
-    /// Serialises labels in a format.
-    public static func render(_ labels: [ExportedLabel], format: DatasetFormat) throws -> Data {
-        switch format {
-        case .jsonl:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            var out = Data()
-            for label in labels {
-                out.append(try encoder.encode(label))
-                out.append(0x0A)
-            }
-            return out
-        case .csv:
-            let stream = OutputStream(toMemory: ())
-            let writer = try CSVWriter(stream: stream)
-            try writer.write(row: ["id", "text", "label", "source", "round", "confidence", "reviewed", "note"])
-            for label in labels {
-                writer.beginNewRow()
-                try writer.write(row: [
-                    label.id, label.text, label.label, label.source.rawValue,
-                    label.round.map(String.init) ?? "", label.confidence.map { String($0) } ?? "",
-                    label.reviewed ? "true" : "false", label.note ?? "",
-                ], quotedAtIndex: { $0 == 1 || $0 == 0 || $0 == 7 })
+                try writer.write(row: row.csvFields, quotedAtIndex: Row.csvQuoted)
             }
             writer.stream.close()
             var data = (stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data) ?? Data()

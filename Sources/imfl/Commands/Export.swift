@@ -37,25 +37,17 @@ struct Export: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (aside, labels) = try await Session.with(folder, access: .readOnly) { session in
-            (try await DatasetExport.ignored(of: session.store),
-             try await DatasetExport.labels(of: session.store, sources: try sources()))
+        let contents = try await Session.with(folder, access: .readOnly) { session in
+            try await DatasetExport.contents(of: session.store, sources: try sources())
         }
-        if ignored {
-            let data = try DatasetExport.render(aside, format: format.format)
-            if let output {
-                try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-                printError("wrote \(aside.count) item\(aside.count == 1 ? "" : "s") set aside to \(output)")
-            } else {
-                FileHandle.standardOutput.write(data)
-            }
-            return
-        }
-        let data = try DatasetExport.render(labels, format: format.format)
-        let more = aside.isEmpty ? "" : "; \(aside.count) item\(aside.count == 1 ? " was" : "s were") set aside unlabeled: `imfl export --ignored` lists them"
+        let aside = contents.ignored.count
+        let data = ignored ? try DatasetExport.render(contents.ignored, format: format.format)
+            : try DatasetExport.render(contents.labels, format: format.format)
+        let what = ignored ? "\(aside) item\(aside == 1 ? "" : "s") set aside" : "\(contents.labels.count) labeled items"
+        let more = ignored || aside == 0 ? "" : "; \(aside) item\(aside == 1 ? " was" : "s were") set aside unlabeled: `imfl export --ignored` lists them"
         if let output {
             try data.write(to: URL(fileURLWithPath: output), options: .atomic)
-            printError("wrote \(labels.count) labeled items to \(output)\(more)")
+            printError("wrote \(what) to \(output)\(more)")
         } else {
             FileHandle.standardOutput.write(data)
             if !more.isEmpty { printError(String(more.dropFirst(2))) }
