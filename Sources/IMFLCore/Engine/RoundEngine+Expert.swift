@@ -87,16 +87,21 @@ extension RoundEngine {
     func secondLabelPending(_ r: Int) -> [Int64] {
         let overlap = overlapItems(r)
         guard !overlap.isEmpty else { return [] }
-        return (queues[r] ?? []).filter { overlap.contains($0.itemID) }.map(\.itemID).filter(needsSecondLabel)
+        return (queues[r] ?? []).filter { overlap.contains($0.itemID) }.map(\.itemID).filter(awaitsSecondLabel)
     }
 
-    /// Whether the item has exactly one expert's label, not this expert's, and is an overlap
-    /// item no adjudicator has settled.
+    /// Whether the item is an overlap item waiting for this expert's second label.
     func needsSecondLabel(_ itemID: Int64) -> Bool {
-        guard let byName = log.expertLabelsByAnnotator[itemID], byName.count == 1, byName[configuration.annotator] == nil,
-              let current = log.current(itemID), current.source == .human, !current.adjudicated,
-              let r = expertRound(of: itemID) else { return false }
+        guard awaitsSecondLabel(itemID), let r = expertRound(of: itemID) else { return false }
         return overlapItems(r).contains(itemID)
+    }
+
+    /// Whether the item has exactly one expert's label, not this expert's, that no
+    /// adjudicator has settled (whether it is an overlap item is the caller's to know).
+    private func awaitsSecondLabel(_ itemID: Int64) -> Bool {
+        guard let byName = log.expertLabelsByAnnotator[itemID], byName.count == 1, byName[configuration.annotator] == nil,
+              let current = log.current(itemID) else { return false }
+        return current.source == .human && !current.adjudicated
     }
 
     /// The next item waiting for the expert, with its neighbours.
