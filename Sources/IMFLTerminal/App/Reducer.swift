@@ -196,6 +196,17 @@ private func reduceEvent(_ state: inout AppState, _ event: BackendEvent) -> [Eff
     }
 }
 
+/// The Review list under a changed filter: from its top, with no row kept selected.
+private func refilterReview(_ state: inout AppState, _ status: String) -> Effect {
+    state.review.selected = 0
+    state.review.scroll = 0
+    state.review.rows = []
+    state.status = StatusLine(status)
+    let effect = reloadReview(&state)
+    state.review.anchor = nil
+    return effect
+}
+
 private func reloadReview(_ state: inout AppState) -> Effect {
     state.review.loading = true
     state.review.anchor = state.review.selectedItem?.itemID
@@ -339,22 +350,11 @@ private func perform(_ action: Action, _ state: inout AppState) -> [Effect] {
         let at = cycle.firstIndex { $0 == state.review.round } ?? 0
         let step = action == .nextRoundFilter ? 1 : cycle.count - 1
         state.review.round = cycle[(at + step) % cycle.count]
-        state.review.selected = 0
-        state.review.scroll = 0
-        state.review.rows = []
-        state.status = StatusLine(state.review.round.map { "showing round \($0)'s LLM labels only; ] and [ change the round" } ?? "showing every round's LLM labels")
-        let effect = reloadReview(&state)
-        state.review.anchor = nil
-        return [effect]
+        return [refilterReview(&state, state.review.round.map { "showing round \($0)'s LLM labels only; ] and [ change the round" }
+            ?? "showing every round's LLM labels")]
     case .filterUnreviewed:
         state.review.unreviewedOnly.toggle()
-        state.review.selected = 0
-        state.review.scroll = 0
-        state.review.rows = []
-        state.status = StatusLine(state.review.unreviewedOnly ? "showing only LLM labels not reviewed yet; F shows all" : "showing every LLM label")
-        let effect = reloadReview(&state)
-        state.review.anchor = nil
-        return [effect]
+        return [refilterReview(&state, state.review.unreviewedOnly ? "showing only LLM labels not reviewed yet; F shows all" : "showing every LLM label")]
     case .cycleSort:
         state.review.sort = state.review.sort.next
         state.review.selected = 0
