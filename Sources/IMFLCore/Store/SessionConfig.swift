@@ -221,23 +221,11 @@ extension SessionConfig.Budget {
         total = try c.decodeIfPresent(Int.self, forKey: .total) ?? d.total
         humanShare = try c.decodeIfPresent(Double.self, forKey: .humanShare) ?? d.humanShare
         rounds = try c.decodeIfPresent(Int.self, forKey: .rounds) ?? d.rounds
-        if let name = try c.decodeIfPresent(String.self, forKey: .schedule) {
-            guard let kind = ScheduleKind(sessionName: name) else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: .schedule, in: c, debugDescription: "must be decay, equal or single, got \"\(name)\"")
-            }
-            schedule = kind
-        }
+        schedule = try c.decodeChoice(.schedule, mayBe: "decay, equal or single", ScheduleKind.init(sessionName:)) ?? d.schedule
         decay = try c.decodeIfPresent(Double.self, forKey: .decay) ?? d.decay
         humanLabelCost = try c.decodeIfPresent(Double.self, forKey: .humanLabelCost) ?? d.humanLabelCost
         extensions = try c.decodeIfPresent([Extension].self, forKey: .extensions) ?? []
-        if let name = try c.decodeIfPresent(String.self, forKey: .pipeline) {
-            guard let value = Pipeline(rawValue: name) else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: .pipeline, in: c, debugDescription: "must be overlapped or sequential, got \"\(name)\"")
-            }
-            pipeline = value
-        }
+        pipeline = try c.decodeChoice(.pipeline, mayBe: "overlapped or sequential", Pipeline.init(rawValue:)) ?? d.pipeline
     }
 }
 
@@ -256,23 +244,10 @@ extension SessionConfig.Retrieval {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = Self()
         k = try c.decodeIfPresent(Int.self, forKey: .k) ?? d.k
-        if let name = try c.decodeIfPresent(String.self, forKey: .mode) {
-            guard let value = RetrievalMode(rawValue: name) else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: .mode, in: c, debugDescription: "must be similar, random or none, got \"\(name)\"")
-            }
-            mode = value
-        }
+        mode = try c.decodeChoice(.mode, mayBe: "similar, random or none", RetrievalMode.init(rawValue:)) ?? d.mode
         labelDiverse = try c.decodeIfPresent(Bool.self, forKey: .labelDiverse) ?? d.labelDiverse
-        promptLayout = d.promptLayout
-        if let name = try c.decodeIfPresent(String.self, forKey: .promptLayout) {
-            guard let value = PromptLayout(rawValue: name) else {
-                let names = PromptLayout.allCases.map(\.rawValue).joined(separator: ", ")
-                throw DecodingError.dataCorruptedError(
-                    forKey: .promptLayout, in: c, debugDescription: "must be one of \(names), got \"\(name)\"")
-            }
-            promptLayout = value
-        }
+        let layouts = PromptLayout.allCases.map(\.rawValue).joined(separator: ", ")
+        promptLayout = try c.decodeChoice(.promptLayout, mayBe: "one of \(layouts)", PromptLayout.init(rawValue:)) ?? d.promptLayout
     }
 }
 
@@ -294,13 +269,7 @@ extension SessionConfig.Evaluation {
 extension SessionConfig.Learner {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        if let name = try c.decodeIfPresent(String.self, forKey: .llmLabels) {
-            guard let value = LLMLabelUse(rawValue: name) else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: .llmLabels, in: c, debugDescription: "must be one of \(LLMLabelUse.names), got \"\(name)\"")
-            }
-            llmLabels = value
-        }
+        llmLabels = try c.decodeChoice(.llmLabels, mayBe: "one of \(LLMLabelUse.names)", LLMLabelUse.init(rawValue:)) ?? Self().llmLabels
     }
 }
 
@@ -336,5 +305,17 @@ extension SessionConfig {
         settings.k = retrieval.k
         settings.zeroShot = retrieval.mode == .none || retrieval.k == 0
         return settings
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A setting spelled as one of a fixed set of names: nil when the key is absent; a name
+    /// `parse` does not know is refused with what the setting may be.
+    func decodeChoice<T>(_ key: Key, mayBe choices: String, _ parse: (String) -> T?) throws -> T? {
+        guard let name = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let value = parse(name) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "must be \(choices), got \"\(name)\"")
+        }
+        return value
     }
 }
