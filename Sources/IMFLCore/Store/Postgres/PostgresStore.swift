@@ -354,14 +354,11 @@ extension PostgresStore {
         binds.append(examples)
         binds.append(event.promptHash)
         binds.append(event.batch)
-        let columns = "\"itemId\", kind, label, source, annotator, round, confidence, note, supersedes, \"createdAt\", examples, \"promptHash\", batch"
-        let sql: String
-        if let id = event.id {
-            binds.append(id)
-            sql = "INSERT INTO annotation (\(columns), id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id"
-        } else {
-            sql = "INSERT INTO annotation (\(columns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id"
-        }
+        if let id = event.id { binds.append(id) }
+        let sql = insertSQL("annotation", [
+            "\"itemId\"", "kind", "label", "source", "annotator", "round", "confidence", "note", "supersedes", "\"createdAt\"",
+            "examples", "\"promptHash\"", "batch",
+        ], keepingID: event.id != nil) + " RETURNING id"
         for try await id in try await db.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(Int64.self) {
             return id
         }
@@ -493,18 +490,18 @@ extension PostgresStore {
         binds.append(record.cached)
         binds.append(record.error)
         binds.append(record.startedAt)
-        var columns = """
-            "itemId", model, "promptHash", "promptTokens", "promptTokensEvaluated", "completionTokens",
-            "latencySeconds", cost, attempts, cached, error, "startedAt"
-            """
-        var placeholders = (1 ... 12).map { "$\($0)" }
-        if let id {
-            binds.append(id)
-            columns += ", id"
-            placeholders.append("$13")
-        }
-        try await db.query(PostgresQuery(
-            unsafeSQL: "INSERT INTO \"llmCall\" (\(columns)) VALUES (\(placeholders.joined(separator: ", ")))", binds: binds),
-            logger: logger)
+        if let id { binds.append(id) }
+        let sql = insertSQL("\"llmCall\"", [
+            "\"itemId\"", "model", "\"promptHash\"", "\"promptTokens\"", "\"promptTokensEvaluated\"", "\"completionTokens\"",
+            "\"latencySeconds\"", "cost", "attempts", "cached", "error", "\"startedAt\"",
+        ], keepingID: id != nil)
+        try await db.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+    }
+
+    /// `INSERT INTO table (columns) VALUES ($1, …)`, binding the values in the columns' order;
+    /// a row that keeps its own id (a copied session) binds it last, in an `id` column.
+    static func insertSQL(_ table: String, _ columns: [String], keepingID: Bool) -> String {
+        let all = columns + (keepingID ? ["id"] : [])
+        return "INSERT INTO \(table) (\(all.joined(separator: ", "))) VALUES (\(all.indices.map { "$\($0 + 1)" }.joined(separator: ", ")))"
     }
 }
