@@ -68,6 +68,9 @@ public struct EngineConfiguration: Sendable {
     public var overlap = 0.0
     /// Experts who may settle the items experts labeled differently (`[team] adjudicators`).
     public var adjudicators: [String] = []
+    /// Seconds a shared session's expert item stays claimed once its terminal stops renewing
+    /// the claim (`[team] claim_lease`).
+    public var claimLease = 60.0
 
     public init(
         labels: [String], schedule: Schedule, strategy: any QueryStrategy = EEQStrategy(),

@@ -31,6 +31,8 @@ public enum EngineEvent: Sendable, Equatable {
     case roundFinished(RoundMetrics)
     /// The last round is done.
     case finished
+    /// In a shared session: this engine now leads the rounds, or follows another's.
+    case role(EngineRole)
 }
 
 /// Unlabeled items left in a round's two queues.

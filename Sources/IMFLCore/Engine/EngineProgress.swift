@@ -37,6 +37,10 @@ public struct EngineProgress: Sendable, Equatable {
     public var llmRetrying: Bool
     /// Every round is trained: nothing is left to label.
     public var finished: Bool
+    /// In a shared session: items waiting for this expert that other experts hold now.
+    public var heldByOthers = 0
+    /// In a shared session another process leads: who runs the rounds ("" when not said).
+    public var leader: String?
 
     public init(rounds: [Round], scheduledRounds: Int, finishedRounds: Int, llmPausedUntil: Date?,
                 llmRetrying: Bool, finished: Bool) {

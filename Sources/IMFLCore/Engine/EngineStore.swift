@@ -125,6 +125,9 @@ public protocol EngineStore: Sendable {
     func append(contentsOf events: [Annotation]) async throws -> [Annotation]
     /// The whole annotation log in append order, every kind of event.
     func annotationLog() async throws -> [Annotation]
+    /// The events appended after log position `id`, in append order: how an engine catches
+    /// up with what other processes appended to a shared session.
+    func annotations(after id: Int64) async throws -> [Annotation]
     /// Totals over the LLM calls made for the session (tokens, cost, failures).
     func llmCallTotals() async throws -> LLMCallTotals
 
@@ -141,4 +144,11 @@ public protocol EngineStore: Sendable {
     func queue(round: Int) async throws -> [QueueEntry]
     /// The metrics of every finished round, by round number.
     func metrics() async throws -> [RoundMetrics]
+}
+
+extension EngineStore {
+    /// Reads the whole log and keeps its tail: right for a store only one process writes.
+    public func annotations(after id: Int64) async throws -> [Annotation] {
+        try await annotationLog().filter { ($0.id ?? 0) > id }
+    }
 }

@@ -131,6 +131,7 @@ extension RoundEngine {
             guard awaitsExpert(itemID) || needsSecondLabel(itemID) else { throw EngineError.alreadyLabeled(itemID: itemID) }
             try await append([.label(label, itemID: itemID, source: .human, round: r)])
             returned.removeAll { $0 == itemID }
+            try await releaseClaim(on: itemID)
             return r
         }
     }
@@ -143,6 +144,7 @@ extension RoundEngine {
             }
             try await append([Annotation(itemID: itemID, kind: .skip, round: r)])
             returned.removeAll { $0 == itemID }
+            try await releaseClaim(on: itemID)
         }
     }
 
@@ -160,6 +162,7 @@ extension RoundEngine {
             let why = reason.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : $0 }
             try await append([Annotation(itemID: itemID, kind: .ignore, round: r, note: why)])
             returned.removeAll { $0 == itemID }
+            try await releaseClaim(on: itemID)
         }
     }
 
@@ -322,7 +325,7 @@ extension RoundEngine {
     /// What the engine is doing, for a status line: the open rounds' queues, LLM calls in
     /// flight, a pause, and whether the session is finished.
     public func progress() -> EngineProgress {
-        EngineProgress(
+        var progress = EngineProgress(
             rounds: openRounds.map { r in
                 EngineProgress.Round(
                     round: r, expertWaiting: expertPending(r).count, expertTotal: rounds[r]?.human ?? 0,
@@ -334,6 +337,12 @@ extension RoundEngine {
             finishedRounds: rounds.values.filter { $0.status == .finished }.count,
             llmPausedUntil: llm.pauseEnds.map { Date().addingTimeInterval(($0 - .now).seconds) }, llmRetrying: llm.probing,
             finished: running && openRounds.isEmpty && roundToSelect() == nil)
+        progress.heldByOthers = heldByOthers
+        if case .following(let engine) = role {
+            progress.leader = engine ?? ""
+            progress.finished = !rounds.isEmpty && rounds.count >= configuration.schedule.rounds.count && openRounds.isEmpty
+        }
+        return progress
     }
 
     /// The metrics of every finished round.

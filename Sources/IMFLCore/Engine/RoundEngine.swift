@@ -28,7 +28,7 @@ public actor RoundEngine {
     let wakeSink: AsyncStream<Void>.Continuation
 
     let store: any EngineStore
-    private let embedder: any Embedder
+    let embedder: any Embedder
     let annotator: any Annotator
     let configuration: EngineConfiguration
     let classIndex: [String: Int]
@@ -63,6 +63,17 @@ public actor RoundEngine {
     var reviewJudge: (lastID: Int64, model: (any Classifier)?)?
     /// Whose turn it is to write: see `serialized(_:)`.
     var writeTurns = WriteTurns()
+    /// The store, when several processes share it (a shared session); nil for a folder.
+    let shared: (any SharedEngineStore)?
+    /// Whether this engine runs the rounds or follows the one that does (`serve()`).
+    var role = EngineRole.alone
+    /// Who holds this engine's claims on expert items: the expert's name and this engine's own
+    /// mark, so that one expert in two terminals is two holders.
+    let claimHolder: String
+    /// The expert item this engine's expert was last handed (and holds a claim on).
+    var claimed: Int64?
+    /// Items waiting for the expert that other experts hold, when the last claim found none free.
+    var heldByOthers = 0
 
     public init(
         store: any EngineStore, embedder: any Embedder, annotator: any Annotator,
@@ -72,6 +83,8 @@ public actor RoundEngine {
         self.embedder = embedder
         self.annotator = annotator
         self.configuration = configuration
+        shared = store as? any SharedEngineStore
+        claimHolder = "\(configuration.annotator)#\(UUID().uuidString.prefix(8).lowercased())"
         classIndex = Dictionary(configuration.labels.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         (events, eventSink) = AsyncStream.makeStream(of: EngineEvent.self, bufferingPolicy: .bufferingNewest(4096))
         (wakeStream, wakeSink) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -144,7 +157,7 @@ public actor RoundEngine {
     }
 
     /// Reads the session back from the store.
-    private func load() async throws {
+    func load() async throws {
         let pool = try await store.items(in: .pool), test = try await store.items(in: .test)
         for item in pool + test { items[item.id] = item }
         poolIDs = pool.map(\.id)
@@ -291,8 +304,20 @@ public actor RoundEngine {
             return e
         }
         let stored = try await store.append(contentsOf: signed)
+        if shared != nil, let first = stored.first?.id, first > log.lastID + 1 {
+            // Other processes appended in between: replay theirs and these in log order.
+            replay(try await store.annotations(after: log.lastID))
+        } else {
+            replay(stored)
+        }
+        return stored
+    }
+
+    /// Applies events the store has appended (by this engine or, in a shared session, by
+    /// another) to the replayed log, and tells observers.
+    func replay(_ events: [Annotation]) {
         var touched = Set<Int>()
-        for event in stored {
+        for event in events where log.event(event.id ?? 0) == nil {
             log.apply(event)
             switch event.kind {
             case .label: eventSink.yield(.labeled(itemID: event.itemID, label: event.label ?? "", source: event.source ?? .human))
@@ -303,7 +328,6 @@ public actor RoundEngine {
         }
         for r in touched.sorted() { eventSink.yield(.queues(queueSizes(r))) }
         wakeSink.yield()
-        return stored
     }
 
     // MARK: - Training and evaluation
@@ -390,6 +414,9 @@ public actor RoundEngine {
             await withCheckedContinuation { writeTurns.wait($0) }
         }
         defer { writeTurns.next() }
+        // In a shared session another expert may have written since: the checks run on the
+        // log as it is now.
+        if shared != nil { try await catchUp() }
         return try await body()
     }
 

@@ -164,6 +164,11 @@ extension AppDatabase {
         try reader.read { db in try Annotation.order(Annotation.Columns.id).fetchAll(db) }
     }
 
+    /// The events appended after log position `id`, in append order.
+    public func annotations(after id: Int64) throws -> [Annotation] {
+        try reader.read { db in try Annotation.filter(Annotation.Columns.id > id).order(Annotation.Columns.id).fetchAll(db) }
+    }
+
     /// The stored vectors of `model` for the given items (all items when nil), in the order
     /// of `itemIds`; items without a vector are left out of the result.
     public func embeddings(model: String, itemIds: [Int64]? = nil) throws -> (itemIds: [Int64], vectors: Matrix) {

@@ -173,6 +173,17 @@ enum Schema {
                 try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('annotation', ?)", arguments: [max(sequence, kept)])
             }
         }
+        // Which expert's terminal holds which expert item, until when: several experts on one
+        // shared session claim items here so that no item is shown to two of them (unless the
+        // team's overlap asks for it). A folder's session has one writer and never claims; the
+        // table is here so that both stores have the same migrations.
+        migrator.registerMigration("v4-expert-claims") { db in
+            try db.create(table: "claim") { t in
+                t.primaryKey("itemId", .integer).references("item", onDelete: .cascade)
+                t.column("holder", .text)
+                t.column("expiresAt", .datetime)
+            }
+        }
         return migrator
     }
 }

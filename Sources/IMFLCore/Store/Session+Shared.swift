@@ -6,12 +6,14 @@ import GRDB
 extension Session {
     /// Opens a session by its folder or its URL (`postgres://USER@HOST:PORT/DB?session=NAME`).
     public static func open(location: String, access: Access = .readWrite) async throws -> Session {
-        guard PostgresAddress.isAddress(location) else { return try open(location, access: access) }
+        guard PostgresAddress.isAddress(location) else { return try open(location, access: access == .team ? .readWrite : access) }
         return try await open(address: try PostgresAddress(parsing: location), access: access)
     }
 
     /// Opens a shared session: its settings and guidelines come from the database. For
-    /// writing, it takes the session's writer lock, so that one engine at a time runs it.
+    /// writing alone (`readWrite`), it takes the session's writer lock, so that no engine
+    /// runs meanwhile; labeling as one of a team (`team`) leaves that lock to the engines'
+    /// election.
     public static func open(address: PostgresAddress, access: Access = .readOnly) async throws -> Session {
         let store = try await PostgresStore.open(address)
         do {

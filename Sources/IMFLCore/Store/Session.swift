@@ -29,6 +29,10 @@ public final class Session: Sendable {
         case readWrite
         /// Status and export: any number, also while a writer is at work.
         case readOnly
+        /// Labeling a shared session beside other experts: any number of processes, whose
+        /// engines elect one to run the rounds (`RoundEngine.serve()`). A folder's session
+        /// opens as `readWrite`: it has one expert at a time.
+        case team
     }
 
     private init(folder: String, config: SessionConfig, database: AppDatabase, lock: SessionLock?) {

@@ -37,6 +37,7 @@ extension SessionConfig {
             routeShare: usesLLMLabels ? llm.routeDoubtful : 0)
         configuration.overlap = team.overlap
         configuration.adjudicators = team.adjudicators
+        configuration.claimLease = team.claimLease
         return configuration
     }
 

@@ -77,6 +77,7 @@ extension SettingRange {
         .integer("budget.rounds", 1 ... 100, flag: "--rounds") { $0.budget.rounds },
         .number("budget.decay", 0.01 ... 1) { $0.budget.decay },
         .number("team.overlap", 0 ... 1) { $0.team.overlap },
+        .number("team.claim_lease", 3 ... 86_400) { $0.team.claimLease },
         .number("budget.human_label_cost", 0 ... 1_000_000) { $0.budget.humanLabelCost },
         .integer("query.subsample_factor", 1 ... 1000) { $0.query.subsampleFactor },
         .integer("query.seed", 0 ... Int(Int32.max)) { $0.query.seed },

@@ -200,6 +200,7 @@ extension SessionConfig {
             "[team]",
             "overlap = \(team.overlap)".commented("share of expert items a second expert labels too"),
             "adjudicators = \(list(team.adjudicators))".commented("experts who settle disagreements"),
+            "claim_lease = \(team.claimLease)".commented("seconds a dead terminal's item stays claimed"),
             "",
             "[ui]",
             "theme = \(s(ui.theme))",

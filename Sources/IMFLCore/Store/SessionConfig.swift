@@ -149,10 +149,14 @@ public struct SessionConfig: Sendable, Equatable, Decodable {
         /// Experts whose label settles an item the experts labeled differently; such an item
         /// is not trained on until one of them has.
         public var adjudicators: [String] = []
+        /// Seconds an expert item stays with the expert it was shown to after their terminal
+        /// stops renewing the claim (it renews every third of this while it runs): how soon
+        /// another expert gets the item of a terminal that died.
+        public var claimLease: Double = 60
 
         public init() {}
 
-        enum CodingKeys: String, CodingKey { case overlap, adjudicators }
+        enum CodingKeys: String, CodingKey { case overlap, adjudicators, claimLease = "claim_lease" }
     }
 
     /// The terminal UI.
@@ -278,6 +282,7 @@ extension SessionConfig.Team {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         overlap = try c.decodeIfPresent(Double.self, forKey: .overlap) ?? Self().overlap
         adjudicators = try c.decodeIfPresent([String].self, forKey: .adjudicators) ?? []
+        claimLease = try c.decodeIfPresent(Double.self, forKey: .claimLease) ?? Self().claimLease
         if let empty = adjudicators.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty || $0 == "llm" }) {
             throw DecodingError.dataCorruptedError(
                 forKey: .adjudicators, in: c, debugDescription: "must be the names experts label with (--annotator), got \"\(empty)\"")

@@ -54,6 +54,13 @@ public struct EngineActivity: Sendable {
                 parts.append("LLM labeling round \(r.round): \(r.llmDone)/\(r.llmTotal)\(Self.left(left)); review its labels meanwhile: R")
             }
         }
+        if progress.heldByOthers > 0 {
+            let n = progress.heldByOthers
+            parts.append("\(n) item\(n == 1 ? " waiting is" : "s waiting are") being labeled by other experts")
+        }
+        if let leader = progress.leader {
+            parts.append("the engine runs in \(Self.leaderName(leader))'s terminal")
+        }
         guard !parts.isEmpty else {
             return progress.rounds.isEmpty && progress.finishedRounds < progress.scheduledRounds
                 ? "The engine is preparing round \(progress.finishedRounds + 1)."
@@ -90,6 +97,12 @@ public struct EngineActivity: Sendable {
 }
 
 extension EngineActivity {
+    /// Who runs a shared session's engine, as its holder said ("ana (pid 4242)").
+    public static func leaderName(_ holder: String?) -> String {
+        guard let holder, !holder.isEmpty else { return "another expert" }
+        return holder
+    }
+
     /// The end of a session, with its result and the three ways on from it.
     public static func finished(_ f1: (round: Int, macroF1: Double)?) -> String {
         let result = f1.map { "macro-F1 \(formatFixed($0.macroF1 * 100, 1)) after round \($0.round). " } ?? ""

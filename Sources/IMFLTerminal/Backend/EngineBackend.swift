@@ -108,7 +108,7 @@ public actor EngineBackend: LabelingBackend {
     }
 
     public func nextExpertItem() async throws -> ExpertItem? {
-        guard let task = await engine.nextExpertItem(neighbours: k) else { return nil }
+        guard let task = try await engine.claimNextExpertItem(neighbours: k) else { return nil }
         return await expertItem(task)
     }
 
@@ -129,6 +129,8 @@ public actor EngineBackend: LabelingBackend {
         guard let outcome = try await undo(.expertLabel), let target = outcome.undone.first else { return nil }
         let round = target.round ?? 0
         guard let task = await engine.expertTask(target.itemID, round: round, k: k) else { return nil }
+        // On a shared session the item is this expert's again (no other expert is shown it).
+        _ = try? await engine.claim(target.itemID)
         return UndoResult(item: await expertItem(task), withdrawnLabel: target.label ?? "", round: round,
                           afterTraining: outcome.afterTraining, ignored: target.kind == .ignore)
     }
@@ -326,6 +328,12 @@ public actor EngineBackend: LabelingBackend {
                     .notice(String(format: "Round %d done: macro-F1 %.1f", m.round, m.evaluation.macroF1 * 100))]
         case .finished:
             return [.notice(EngineActivity.finished(lastF1))]
+        case .role(.leading):
+            return [.notice("This terminal now runs the session's engine: choosing rounds, LLM labels and retraining.")]
+        case .role(.following(let engine)):
+            return [.notice("The session's engine runs in \(EngineActivity.leaderName(engine))'s terminal; your labels reach it at once.")]
+        case .role(.alone):
+            return []
         }
     }
 }

@@ -12,7 +12,9 @@ struct Label: AsyncParsableCommand {
             Keys: 1-9 and letters label, s skips, u undoes, n adds a note, Tab switches between \
             the label, review and dashboard screens, ? lists every key, g shows the guidelines, \
             q quits. Every label is saved before the next item is shown; reopening the session \
-            resumes where you stopped.
+            resumes where you stopped. On a shared session any number of experts label at once, \
+            each under their own --annotator: no item is shown to two of them (unless [team] \
+            overlap asks for it), and one of their terminals runs the rounds for all.
             """)
 
     @Argument(help: "The session folder, or a shared session's URL (postgres://USER@HOST:PORT/DB?session=NAME).")
@@ -37,7 +39,7 @@ struct Label: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await Session.with(folder) { session in try await label(session) }
+        try await Session.with(folder, access: .team) { session in try await label(session) }
     }
 
     private func label(_ session: Session) async throws {
@@ -58,7 +60,9 @@ struct Label: AsyncParsableCommand {
         let backend = try EngineBackend(session: session, engine: engine)
 
         let engineTask = Task {
-            do { try await engine.run() } catch is CancellationError {} catch { await backend.engineStopped(error) }
+            // A folder's session runs its engine here; a shared session's engines elect the
+            // one that runs the rounds, and the others follow it.
+            do { try await engine.serve() } catch is CancellationError {} catch { await backend.engineStopped(error) }
         }
         let forwarding = Task { await backend.run() }
         let signals = StopSignals()

@@ -48,7 +48,7 @@ enum StoreBackend: String, Sendable, CustomTestStringConvertible {
             return TestSessionStore(
                 open: { try await PostgresStore.open(address) },
                 close: { await ($0 as? PostgresStore)?.close() },
-                remove: { try? await TestPostgres.drop(address) })
+                remove: { try? await TestPostgres.drop(address) }, address: address)
         }
     }
 }
@@ -59,6 +59,8 @@ struct TestSessionStore: Sendable {
     let open: @Sendable () async throws -> any SessionStore
     let close: @Sendable (any SessionStore) async -> Void
     let remove: @Sendable () async -> Void
+    /// A shared session's address (nil for a folder).
+    var address: PostgresAddress? = nil
 
     /// Opens the store, runs `body`, and closes it, whether `body` returns or throws.
     func with<T>(_ body: (any SessionStore) async throws -> T) async throws -> T {

@@ -84,6 +84,23 @@ actor PostgresLink {
         holdsWriterLock = true
     }
 
+    /// Tries the session's writer lock without failing when another connection holds it:
+    /// true when this connection holds it now (it keeps it, and takes it again after a
+    /// reconnect while nobody else has).
+    func tryWriterLockNow() async throws -> Bool {
+        if holdsWriterLock, let connection, !connection.isClosed { return true }
+        let schema = address.schema
+        let taken = try await withConnection { db, logger in try await Self.tryWriterLock(db, logger, schema: schema) }
+        holdsWriterLock = taken
+        return taken
+    }
+
+    /// A link of its own to the same server and database, with the same password: for a
+    /// connection that listens for notifications, which must not wait for requests' turns.
+    nonisolated func sibling() -> PostgresLink {
+        PostgresLink(address: address, password: password)
+    }
+
     private static func tryWriterLock(_ db: PostgresConnection, _ logger: Logger, schema: String) async throws -> Bool {
         for try await taken in try await db.query(
             "SELECT pg_try_advisory_lock(hashtext(\("imfl.writer." + schema)))", logger: logger

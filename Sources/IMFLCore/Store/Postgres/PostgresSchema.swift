@@ -126,6 +126,14 @@ enum PostgresSchema {
                 ADD CONSTRAINT annotation_source_check
                     CHECK (source IN ('human', 'llm', 'override', 'model', 'shadow'));
             """),
+        // A claim is free when its holder is NULL or its lease has expired.
+        Migration(name: "v4-expert-claims", sql: """
+            CREATE TABLE claim (
+                "itemId" bigint PRIMARY KEY REFERENCES item(id) ON DELETE CASCADE,
+                holder text,
+                "expiresAt" timestamptz
+            );
+            """),
     ]
 
     /// The table of applied migrations, created with the schema.

@@ -20,6 +20,8 @@ import PostgresNIO
 public final class PostgresStore: SessionStore {
     public let address: PostgresAddress
     let link: PostgresLink
+    /// Tasks listening for other processes' writes (`changes()`).
+    let listeners = ListenerTasks()
 
     /// Meta keys under which a shared session keeps what a folder keeps in files: its
     /// settings (session.toml's text) and its guidelines.
@@ -87,6 +89,7 @@ public final class PostgresStore: SessionStore {
 
     /// Ends the connection. Call it when done with the store.
     public func close() async {
+        listeners.cancelAll()
         await link.close()
     }
 
@@ -239,6 +242,17 @@ extension PostgresStore {
         }
     }
 
+    public func annotations(after id: Int64) async throws -> [Annotation] {
+        try await link.withConnection { db, logger in
+            var log = [Annotation]()
+            let rows = try await db.query(PostgresQuery(
+                unsafeSQL: "SELECT \(Self.annotationColumns) FROM annotation WHERE id > $1 ORDER BY id",
+                binds: { var b = PostgresBindings(); b.append(id); return b }()), logger: logger)
+            for try await row in rows { log.append(try Self.annotation(row)) }
+            return log
+        }
+    }
+
     public func rounds() async throws -> [RoundRecord] {
         try await link.withConnection { db, logger in
             var rounds = [RoundRecord]()
@@ -325,16 +339,29 @@ extension PostgresStore {
 // MARK: - Database Access: Writes
 
 extension PostgresStore {
+    /// Appends under the log's lock, so that appends from several processes commit in the
+    /// order of their ids: an engine that has read the log up to id N and later reads what
+    /// comes after N never misses an event committed late with a smaller id. The other
+    /// processes hear of it (`changes()`) when it commits.
     public func append(contentsOf events: [Annotation]) async throws -> [Annotation] {
-        try await link.transaction { db, logger in
+        let schema = address.schema
+        return try await link.transaction { db, logger in
+            try await db.query("SELECT pg_advisory_xact_lock(hashtext(\("imfl.log." + schema)))", logger: logger)
             var stored = [Annotation]()
             for event in events {
                 var row = event
                 row.id = try await Self.insert(event, db, logger)
                 stored.append(row)
             }
+            try await Self.notify(.log, schema: schema, db, logger)
             return stored
         }
+    }
+
+    /// Tells the session's listeners, when the transaction commits, what changed.
+    static func notify(_ change: StoreChange, schema: String, _ db: PostgresConnection, _ logger: Logger) async throws {
+        let payload = change == .rounds ? "rounds" : "log"
+        try await db.query("SELECT pg_notify(\(schema), \(payload))", logger: logger)
     }
 
     /// Inserts one event; with its own id when it has one (a copied session), else the next.
@@ -393,8 +420,10 @@ extension PostgresStore {
     }
 
     public func beginRound(_ round: RoundRecord, queue: [QueueEntry]) async throws {
+        let schema = address.schema
         try await link.transaction { db, logger in
             try await Self.save(round, updatedAt: Date(), db, logger)
+            try await Self.notify(.rounds, schema: schema, db, logger)
             for start in stride(from: 0, to: queue.count, by: 1000) {
                 let chunk = queue[start ..< min(start + 1000, queue.count)]
                 var binds = PostgresBindings(capacity: chunk.count * 4)
@@ -415,13 +444,19 @@ extension PostgresStore {
     }
 
     public func updateRound(_ round: RoundRecord) async throws {
-        try await link.transaction { db, logger in try await Self.save(round, updatedAt: Date(), db, logger) }
+        let schema = address.schema
+        try await link.transaction { db, logger in
+            try await Self.save(round, updatedAt: Date(), db, logger)
+            try await Self.notify(.rounds, schema: schema, db, logger)
+        }
     }
 
     public func finishRound(_ round: RoundRecord, metrics: RoundMetrics) async throws {
         let json = String(decoding: try JSONEncoder().encode(metrics), as: UTF8.self)
+        let schema = address.schema
         try await link.transaction { db, logger in
             try await Self.save(round, updatedAt: Date(), db, logger)
+            try await Self.notify(.rounds, schema: schema, db, logger)
             try await Self.saveMetrics(round: metrics.round, macroF1: metrics.evaluation.macroF1, json: json, db, logger)
         }
     }
