@@ -13,6 +13,9 @@ public struct ExportedLabel: Sendable, Equatable, Codable {
     public var reviewed: Bool
     /// The expert's note on the item, if any.
     public var note: String?
+    /// Who gave the label in force: the expert's name (`--annotator`; "expert" in a folder's
+    /// session), or "llm".
+    public var annotator: String
 }
 
 /// One item the expert set aside (ignored) instead of labeling, as `imfl export --ignored`
@@ -35,12 +38,12 @@ public protocol ExportRow: Encodable {
 }
 
 extension ExportedLabel: ExportRow {
-    public static let csvHeader = ["id", "text", "label", "source", "round", "confidence", "reviewed", "note"]
+    public static let csvHeader = ["id", "text", "label", "source", "round", "confidence", "reviewed", "note", "annotator"]
     public var csvFields: [String] {
         [id, text, label, source.rawValue, round.map(String.init) ?? "", confidence.map { String($0) } ?? "",
-         reviewed ? "true" : "false", note ?? ""]
+         reviewed ? "true" : "false", note ?? "", annotator]
     }
-    public static func csvQuoted(_ column: Int) -> Bool { column == 1 || column == 0 || column == 7 }
+    public static func csvQuoted(_ column: Int) -> Bool { column == 1 || column == 0 || column == 7 || column == 8 }
 }
 
 extension ExportedIgnore: ExportRow {
@@ -69,7 +72,7 @@ public enum DatasetExport {
                 contents.labels.append(ExportedLabel(
                     id: key, text: item.text, label: label.label, source: label.source,
                     round: label.round, confidence: label.confidence,
-                    reviewed: label.source != .llm || label.reviewed, note: log.note(id)))
+                    reviewed: label.source != .llm || label.reviewed, note: log.note(id), annotator: label.event.annotator))
             }
             if let event = log.ignored[id] {
                 contents.ignored.append(ExportedIgnore(id: key, text: item.text, round: event.round, reason: event.note, note: log.note(id)))

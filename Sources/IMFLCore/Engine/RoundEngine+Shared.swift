@@ -26,6 +26,7 @@ extension RoundEngine {
         role = .following(engine: nil)
         try await load()
         try await loadVectorsIfComplete()
+        try await fitLatestModel()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [self] in
                 for await change in shared.changes() {
@@ -64,10 +65,10 @@ extension RoundEngine {
     /// Catches up with what other processes wrote: the log's new events, and for a change of
     /// rounds, the rounds the leader opened, trained or finished.
     func refresh(_ change: StoreChange) async throws {
-        try await serialized {
-            guard change != .log else { return }
-            try await reloadRounds()
-        }
+        guard change != .log else { return try await serialized {} }
+        try await serialized { try await reloadRounds() }
+        // Off the write turn: the expert's next label need not wait for a fit.
+        try await fitLatestModel()
     }
 
     /// Replays the events appended since the last one replayed. Called inside a write turn.
@@ -102,6 +103,14 @@ extension RoundEngine {
             eventSink.yield(.finished)
         }
         wakeSink.yield()
+    }
+
+    /// A follower fits the latest finished round's classifier from the log, as the leader
+    /// trained it, so that its expert sees the model's guess beside each item too.
+    private func fitLatestModel() async throws {
+        guard !vectorRow.isEmpty, let r = rounds.values.filter({ $0.status == .finished }).map(\.round).max(),
+              models[r] == nil else { return }
+        _ = try await model(after: r)
     }
 
     /// A follower reads the vectors once the leader has embedded every item (until then it

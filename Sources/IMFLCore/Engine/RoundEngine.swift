@@ -234,7 +234,7 @@ public actor RoundEngine {
 
     /// The classifier trained at the end of round `r` (nil before round 1), rebuilt from the
     /// log prefix it was trained on when it is not in memory (after a restart).
-    private func model(after r: Int) async throws -> (any Classifier)? {
+    func model(after r: Int) async throws -> (any Classifier)? {
         guard r >= 1, let record = rounds[r], let through = record.trainedThrough else { return nil }
         if let m = models[r] { return m }
         let training = try await roundTraining(through: through, round: r)

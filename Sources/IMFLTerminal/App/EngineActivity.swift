@@ -59,7 +59,7 @@ public struct EngineActivity: Sendable {
             parts.append("\(n) item\(n == 1 ? " waiting is" : "s waiting are") being labeled by other experts")
         }
         if let leader = progress.leader {
-            parts.append("the engine runs in \(Self.leaderName(leader))'s terminal")
+            parts.append("\(Self.leaderName(leader)) runs the session's engine")
         }
         guard !parts.isEmpty else {
             return progress.rounds.isEmpty && progress.finishedRounds < progress.scheduledRounds
@@ -99,7 +99,7 @@ public struct EngineActivity: Sendable {
 extension EngineActivity {
     /// Who runs a shared session's engine, as its holder said ("ana (pid 4242)").
     public static func leaderName(_ holder: String?) -> String {
-        guard let holder, !holder.isEmpty else { return "another expert" }
+        guard let holder, !holder.isEmpty else { return "another expert's terminal" }
         return holder
     }
 

@@ -193,6 +193,9 @@ private func reduceEvent(_ state: inout AppState, _ event: BackendEvent) -> [Eff
     case .activity(let text):
         state.activity = text
         return []
+    case .expertLabels(let count):
+        state.label.expertLabels = count
+        return []
     }
 }
 

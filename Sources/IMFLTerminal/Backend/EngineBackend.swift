@@ -20,6 +20,8 @@ public actor EngineBackend: LabelingBackend {
     /// The latest round's macro-F1, for the end-of-session sentence.
     private var lastF1: (round: Int, macroF1: Double)?
     private var llm = LLMStatus()
+    /// The session's first-hand expert labels as last told to the UI.
+    private var expertLabels: Int?
     /// When recent LLM labels arrived, for the "≈ N s left" estimate; the first entry is when
     /// the LLM got busy, so that a burst of answers from concurrent calls counts the time
     /// they took, not the moment they arrived together.
@@ -53,6 +55,13 @@ public actor EngineBackend: LabelingBackend {
         if let m = try? await engine.roundMetrics().last { lastF1 = (m.round, m.evaluation.macroF1) }
         for await event in engine.events {
             for message in translate(event) { continuation.yield(message) }
+            // The session's count, whoever labeled (another expert, or before this sitting:
+            // the engine reads the log only once it runs).
+            let labeled = await engine.expertLabelCount
+            if labeled != expertLabels {
+                expertLabels = labeled
+                continuation.yield(.expertLabels(labeled))
+            }
             let now = await engine.progress()
             continuation.yield(.activity(activity(after: event, now)))
             // The LLM queue's bar follows the round the LLM works on (with overlapped rounds,
@@ -329,9 +338,9 @@ public actor EngineBackend: LabelingBackend {
         case .finished:
             return [.notice(EngineActivity.finished(lastF1))]
         case .role(.leading):
-            return [.notice("This terminal now runs the session's engine: choosing rounds, LLM labels and retraining.")]
+            return [.notice("This terminal now runs the session's engine (rounds, LLM labels, retraining).")]
         case .role(.following(let engine)):
-            return [.notice("The session's engine runs in \(EngineActivity.leaderName(engine))'s terminal; your labels reach it at once.")]
+            return [.notice("\(EngineActivity.leaderName(engine)) runs the session's engine; your labels reach it at once.")]
         case .role(.alone):
             return []
         }

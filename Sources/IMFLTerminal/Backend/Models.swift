@@ -438,4 +438,7 @@ public enum BackendEvent: Sendable, Equatable {
     case notice(String)
     /// What the engine is doing now, in words ("LLM labeling round 2: 12/35 (≈ 40 s left)").
     case activity(String)
+    /// The session's first-hand expert labels, every expert's: on a shared session the
+    /// header counts what the others label too, as they label it.
+    case expertLabels(Int)
 }
