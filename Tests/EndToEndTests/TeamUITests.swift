@@ -76,6 +76,9 @@ struct TeamUITests {
         try ben.send("1")
         try ben.waitFor("ben is not an adjudicator of this session (adjudicators: lead)")
         try ben.send("Escape")
+        // And the dashboard gives the experts' chance-corrected agreement
+        try ben.send("D")
+        try ben.waitFor("Expert agreement κ", timeout: .seconds(30))
         try quit(ben)
         // And status shows both experts and their agreement
         let status = try IMFLBinary.run(["status", folder]).stdout

@@ -154,7 +154,7 @@ struct PostgresStoreTests {
         try await TestPostgres.drop(address)
     }
 
-    @Test("one writer at a time: a second process opening a shared session for labeling is refused until the first closes",
+    @Test("one writer at a time: a second process opening a shared session alone for writing is refused until the first closes, while a team member is not",
           .enabled(if: TestPostgres.isAvailable, Comment(rawValue: needsServer)))
     func oneWriterAtATime() async throws {
         let address = try TestPostgres.address("writer")
@@ -172,6 +172,10 @@ struct PostgresStoreTests {
         let reader = try await Session.open(address: address, access: .readOnly)
         #expect(try await reader.store.labels() == ["no", "yes"])
         await reader.close()
+        // And an expert joining the team opens it (their engine follows the lock's holder)
+        let member = try await Session.open(address: address, access: .team)
+        #expect(try await (member.store as! PostgresStore).tryLeadEngine(holder: "ben") == false)
+        await member.close()
         // And once the first closes (or its process ends), the next writer gets it
         await first.close()
         let second = try await Session.open(address: address, access: .readWrite)

@@ -55,6 +55,21 @@ struct EngineActivityTests {
             + "with `imfl export`, take the model home with `imfl model export`, or add labels with `imfl extend --budget N`.")
     }
 
+    @Test("on a shared session: the items other experts hold, and who runs the engine")
+    func sharedSession() {
+        var progress = Self.progress([Self.round(2, expert: 2, llm: 35)])
+        progress.heldByOthers = 2
+        progress.leader = "ana (pid 4242)"
+        #expect(EngineActivity(progress: progress).sentence
+            == "The LLM starts on round 2 once its 2 expert items are labeled; 2 items waiting are being labeled by other "
+            + "experts; ana (pid 4242) runs the session's engine.")
+        progress.heldByOthers = 1
+        progress.leader = ""
+        progress.rounds = []
+        #expect(EngineActivity(progress: progress).sentence
+            == "1 item waiting is being labeled by other experts; another expert's terminal runs the session's engine.")
+    }
+
     @Test("the label screen shows the engine's activity while no item waits")
     func waitingScreenShowsActivity() {
         var (_, state) = startedDemo()

@@ -131,7 +131,7 @@ extension RoundEngine {
             guard awaitsExpert(itemID) || needsSecondLabel(itemID) else { throw EngineError.alreadyLabeled(itemID: itemID) }
             try await append([.label(label, itemID: itemID, source: .human, round: r)])
             returned.removeAll { $0 == itemID }
-            try await releaseClaim(on: itemID)
+            try await releaseClaim(afterLabeling: itemID)
             return r
         }
     }

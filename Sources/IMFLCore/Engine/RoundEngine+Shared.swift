@@ -134,7 +134,6 @@ extension RoundEngine {
         // rest on a replay that has not seen the label yet. Catching up after the claim sees
         // it (it was committed before the claim was given back), and the item is passed over.
         while true {
-            try await serialized {}
             let waiting = expertWaiting()
             // The first few dozen are enough: each other expert holds at most a couple.
             let candidates = Array(waiting.prefix(64))
@@ -166,11 +165,23 @@ extension RoundEngine {
         return true
     }
 
-    /// Gives back the claim on an item the expert is done with (labeled, skipped, set aside).
+    /// Gives back the claim on an item the expert is done with (skipped, set aside, or
+    /// labeled when it is an overlap item a second expert labels too).
     func releaseClaim(on itemID: Int64) async throws {
         guard let shared, claimed == itemID else { return }
         claimed = nil
         try await shared.releaseClaim(itemID: itemID, holder: claimHolder)
+    }
+
+    /// After a label: the claim is given back only where a second expert may want the item
+    /// (an overlap item); any other labeled item waits for nobody, and its claim lapses.
+    func releaseClaim(afterLabeling itemID: Int64) async throws {
+        guard shared != nil, claimed == itemID else { return }
+        if let r = expertRound(of: itemID), overlapItems(r).contains(itemID) {
+            try await releaseClaim(on: itemID)
+        } else {
+            claimed = nil
+        }
     }
 
     /// Keeps the claim on the item on screen alive while this process runs; while others
@@ -178,7 +189,7 @@ extension RoundEngine {
     /// runs out without anyone writing).
     private func renewClaim() async throws {
         if claimed == nil, heldByOthers > 0, let r = openRounds.first { eventSink.yield(.queues(queueSizes(r))) }
-        guard let shared, claimed != nil else { return }
-        try await shared.renewClaims(holder: claimHolder, lease: configuration.claimLease)
+        guard let shared, let item = claimed else { return }
+        try await shared.renewClaim(itemID: item, holder: claimHolder, lease: configuration.claimLease)
     }
 }

@@ -25,8 +25,8 @@ public protocol SharedEngineStore: EngineStore {
     func claim(firstOf candidates: [Int64], holder: String, lease: Double) async throws -> Int64?
     /// Gives an item back: its claim ends now (only if `holder` holds it).
     func releaseClaim(itemID: Int64, holder: String) async throws
-    /// Starts the lease of every claim `holder` holds over again.
-    func renewClaims(holder: String, lease: Double) async throws
+    /// Starts the lease of `holder`'s claim on an item over again (nothing when another holds it).
+    func renewClaim(itemID: Int64, holder: String, lease: Double) async throws
     /// How many of `itemIDs` other holders have a live claim on.
     func claimedByOthers(_ itemIDs: [Int64], holder: String) async throws -> Int
 

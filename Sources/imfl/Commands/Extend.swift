@@ -20,6 +20,9 @@ struct Extend: AsyncParsableCommand {
     var rounds = 1
 
     func run() async throws {
+        guard !PostgresAddress.isAddress(folder) else {
+            throw ValidationError("imfl extend changes a session folder's session.toml; a shared session keeps its settings in the database, and extending it is not supported yet: copy it to a folder (imfl copy \(folder) FOLDER), extend the folder, and label it there or copy it back under a new name")
+        }
         guard (1 ... 1_000_000).contains(budget) else { throw ValidationError("--budget must be 1 to 1000000, got \(budget)") }
         guard (1 ... 100).contains(rounds) else { throw ValidationError("--rounds must be 1 to 100, got \(rounds)") }
         // Opening for writing takes the session's lock: no labeling UI is running on it.

@@ -28,14 +28,33 @@ extension PostgresStore: SharedEngineStore {
     /// The meta key under which the leading engine says who it is.
     static let engineHolderKey = "engine"
 
+    /// One statement when the candidates have rows (a round's expert items get theirs when it
+    /// begins); otherwise their rows are made first, in the same transaction.
     public func claim(firstOf candidates: [Int64], holder: String, lease: Double) async throws -> Int64? {
         guard !candidates.isEmpty else { return nil }
+        let claimed = try await link.withConnection { db, logger in
+            try await Self.claim(candidates, holder: holder, lease: lease, db, logger)
+        }
+        if claimed != nil { return claimed }
         return try await link.transaction { db, logger in
             // Rows for the candidates that have never been claimed, so that the claim below
             // can lock them; an existing row is left as it is.
-            try await db.query("""
-                INSERT INTO claim (\(unescaped: "\"itemId\"")) SELECT unnest(\(candidates)::bigint[]) ON CONFLICT DO NOTHING
-                """, logger: logger)
+            try await Self.insertClaimRows(candidates, db, logger)
+            return try await Self.claim(candidates, holder: holder, lease: lease, db, logger)
+        }
+    }
+
+    static func insertClaimRows(_ items: [Int64], _ db: PostgresConnection, _ logger: Logger) async throws {
+        try await db.query("""
+            INSERT INTO claim (\(unescaped: "\"itemId\"")) SELECT unnest(\(items)::bigint[]) ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
+    /// Takes the first free candidate's row, skipping rows another claim has locked this very
+    /// moment (`SKIP LOCKED`), so that experts asking at once never wait for each other.
+    private static func claim(
+        _ candidates: [Int64], holder: String, lease: Double, _ db: PostgresConnection, _ logger: Logger
+    ) async throws -> Int64? {
             let rows = try await db.query("""
                 UPDATE claim SET holder = \(holder), \(unescaped: "\"expiresAt\"") = now() + make_interval(secs => \(lease))
                 WHERE \(unescaped: "\"itemId\"") = (
@@ -48,7 +67,6 @@ extension PostgresStore: SharedEngineStore {
                 """, logger: logger)
             for try await id in rows.decode(Int64.self) { return Optional(id) }
             return nil
-        }
     }
 
     public func releaseClaim(itemID: Int64, holder: String) async throws {
@@ -60,11 +78,11 @@ extension PostgresStore: SharedEngineStore {
         }
     }
 
-    public func renewClaims(holder: String, lease: Double) async throws {
+    public func renewClaim(itemID: Int64, holder: String, lease: Double) async throws {
         try await link.withConnection { db, logger in
             try await db.query("""
                 UPDATE claim SET \(unescaped: "\"expiresAt\"") = now() + make_interval(secs => \(lease))
-                WHERE holder = \(holder) AND \(unescaped: "\"expiresAt\"") >= now()
+                WHERE \(unescaped: "\"itemId\"") = \(itemID) AND holder = \(holder)
                 """, logger: logger)
         }
     }
