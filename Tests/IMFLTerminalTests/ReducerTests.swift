@@ -260,6 +260,12 @@ struct ReducerTests {
         #expect(reduce(&state, .event(.expertQueueChanged(count: 0))).isEmpty)
         #expect(reduce(&state, .event(.expertQueueChanged(count: 4))) == [.loadNextItem])
         var (session, started) = startedDemo()
+        // The item on screen counts down as its round's items are labeled (by another expert too)
+        let round = started.label.item?.round ?? 0, before = started.label.item?.remainingInRound
+        _ = reduce(&started, .event(.expertQueueChanged(count: 99, round: round + 1)))
+        #expect(started.label.item?.remainingInRound == before)
+        _ = reduce(&started, .event(.expertQueueChanged(count: 2, round: round)))
+        #expect(started.label.item?.remainingInRound == 2)
         session.drive(&started, .event(.progress(.retraining, TaskProgress(done: 3, total: 10))))
         #expect(started.dashboard?.progress[.retraining] == TaskProgress(done: 3, total: 10))
         session.drive(&started, .event(.llmStatus(LLMStatus(pausedReason: "endpoint down"))))

@@ -65,7 +65,7 @@ public func reduce(_ state: inout AppState, _ msg: Msg) -> [Effect] {
             state.status = StatusLine("took back setting item \(result.item.displayID) aside (round \(result.round)); label it now\(when)")
             return []
         }
-        state.label.expertLabels = max(0, state.label.expertLabels - 1)
+        state.label.expertLabels = result.expertLabelCount ?? max(0, state.label.expertLabels - 1)
         state.status = StatusLine("undid “\(result.withdrawnLabel)” on item \(result.item.displayID) (round \(result.round)); label it again\(when)")
         return []
     case .noteSaved(let id, let note):
@@ -181,7 +181,8 @@ private func reduceEvent(_ state: inout AppState, _ event: BackendEvent) -> [Eff
     case .roundFinished(let report):
         state.status = (state.status ?? StatusLine("")).announcing("round \(report.round) retrained: macro-F1 \(formatFixed(report.macroF1, 2))")
         return [.loadDashboard]
-    case .expertQueueChanged(let count):
+    case .expertQueueChanged(let count, let round):
+        if let round, state.label.item?.round == round { state.label.item?.remainingInRound = count }
         guard count > 0, state.label.phase == .waiting else { return [] }
         state.label.phase = .loading
         return [.loadNextItem]

@@ -141,7 +141,8 @@ public actor EngineBackend: LabelingBackend {
         // On a shared session the item is this expert's again (no other expert is shown it).
         _ = try? await engine.claim(target.itemID)
         return UndoResult(item: await expertItem(task), withdrawnLabel: target.label ?? "", round: round,
-                          afterTraining: outcome.afterTraining, ignored: target.kind == .ignore)
+                          afterTraining: outcome.afterTraining, ignored: target.kind == .ignore,
+                          expertLabelCount: await engine.expertLabelCount)
     }
 
     public func setNote(itemID: Int64, note: String) async throws {
@@ -298,10 +299,10 @@ public actor EngineBackend: LabelingBackend {
         case .selecting(let round):
             return [.notice("Round \(round): choosing items (k-means over the pool)…")]
         case .roundStarted(let round, let expert, let llmCount):
-            return [.expertQueueChanged(count: expert),
+            return [.expertQueueChanged(count: expert, round: round),
                     .notice("Round \(round): \(expert) items for you, \(llmCount) for the LLM")]
         case .queues(let sizes):
-            return [.expertQueueChanged(count: sizes.expert)]
+            return [.expertQueueChanged(count: sizes.expert, round: sizes.round)]
         case .labeled(_, _, let source):
             guard source == .llm else { return [] }
             llmLabelTimes.append(.now)

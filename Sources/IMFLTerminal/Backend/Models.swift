@@ -101,8 +101,13 @@ public struct UndoResult: Sendable, Equatable, Codable {
     public var afterTraining: Bool
     /// What was taken back was setting the item aside, not a label.
     public var ignored: Bool
+    /// The session's first-hand expert labels after the undo (every expert's, on a shared
+    /// session); nil when the backend does not say, and the screen counts one down.
+    public var expertLabelCount: Int?
 
-    public init(item: ExpertItem, withdrawnLabel: String, round: Int, afterTraining: Bool = false, ignored: Bool = false) {
+    public init(item: ExpertItem, withdrawnLabel: String, round: Int, afterTraining: Bool = false, ignored: Bool = false,
+                expertLabelCount: Int? = nil) {
+        self.expertLabelCount = expertLabelCount
         self.item = item
         self.withdrawnLabel = withdrawnLabel
         self.round = round
@@ -430,8 +435,10 @@ public enum BackendEvent: Sendable, Equatable {
     case llmStatus(LLMStatus)
     /// A round was retrained and scored; the dashboard refetches.
     case roundFinished(RoundReport)
-    /// New items reached the expert queue (the label screen leaves "waiting" when count > 0).
-    case expertQueueChanged(count: Int)
+    /// The expert items of a round left to label changed (the label screen leaves "waiting"
+    /// when count > 0, and the header of an item of that round shows the new count: on a
+    /// shared session other experts' labels count it down too).
+    case expertQueueChanged(count: Int, round: Int? = nil)
     /// New LLM labels are ready for review.
     case reviewChanged
     /// A line for the status bar.
