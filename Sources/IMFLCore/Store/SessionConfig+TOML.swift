@@ -172,7 +172,7 @@ extension SessionConfig {
         lines += [
             "",
             "[llm]",
-            "enabled = \(llm.enabled)".commented("false: the expert labels alone"),
+            "enabled = \(llm.enabled)".commented("false: LLM items wait (use human_share = 1 to label alone)"),
         ]
         if let url = llm.baseURL { lines.append("base_url = \(s(url))") } else {
             lines.append("# base_url = \"https://api.openai.com/v1\"   # unset: imfl's local llama.cpp server")

@@ -160,6 +160,12 @@ struct Init: AsyncParsableCommand {
         }
         let evaluatedOn = test == nil ? "an evaluation sample of \(dataset.test.count) pool items for the expert to label" : "\(dataset.test.count) test items"
         print("created \(path): \(dataset.pool.count) pool items, \(evaluatedOn), \(dataset.labels.count) labels (\(dataset.labels.joined(separator: ", ")))")
+        if !config.llm.enabled, humanShare < 1, let schedule = try? config.schedule() {
+            let llmLabels = schedule.rounds.map(\.llm).reduce(0, +)
+            printError("note: the LLM is off, so its share of each round (\(llmLabels) of \(budget) labels) waits, and no round is trained, "
+                + "until session.toml's [llm] names an endpoint (enabled = true, base_url = …; `imfl llm test` checks it); "
+                + "to label every item yourself, create the session with --human-share 1")
+        }
         if config.llm.baseURL != nil, !noLLMCheck {
             print("checking the LLM endpoint (skip with --no-llm-check; run again with `imfl llm test \(path)`):")
             let report = try await LLM.Test.check(config, guidelines: files["guidelines.md"].flatMap { String(data: $0, encoding: .utf8) },

@@ -29,7 +29,7 @@ extension LLM {
             let settings = config.annotatorSettings
             guard settings.enabled else {
                 var report = LLMPreflight.Report(endpoint: "–", model: settings.model)
-                report.problems.append("the LLM is off for this session (llm.enabled = false); the expert labels alone")
+                report.problems.append("the LLM is off for this session (llm.enabled = false): its share of each round waits, and no round is trained, until it is on; with budget.human_share = 1 the expert labels alone")
                 return report
             }
             var local: String?
