@@ -238,7 +238,8 @@ SUBCOMMANDS:
   label                   Label a session in the terminal UI while the engine
                           runs the IMFL rounds.
   bench                   Measure imfl's speed: embedding, the engine's round,
-                          prediction, the LLM annotator, the UI.
+                          prediction, the LLM annotator, a team on one session,
+                          the UI.
   embed                   Embed texts with all-MiniLM-L6-v2 (384-d, unit
                           length).
   llm                     Start, stop or inspect the local llama.cpp server

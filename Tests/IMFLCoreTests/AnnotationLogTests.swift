@@ -33,6 +33,29 @@ import Testing
         }
     }
 
+    @Test("the LLM against each expert: shadow labels against each expert's label, and the labels each expert judged")
+    func llmAgreementByExpert() {
+        var log = Log()
+        func by(_ name: String, _ e: Annotation) -> Annotation { var e = e; e.annotator = name; return e }
+        // Item 1: the LLM's shadow label "a"; ana labels it "a", ben "b"
+        log.add(.label("a", itemID: 1, source: .shadow, round: 1))
+        log.add(by("ana", .label("a", itemID: 1, source: .human, round: 1)))
+        log.add(by("ben", .label("b", itemID: 1, source: .human, round: 1)))
+        // Item 2: the LLM says "a" and ana accepts it; item 3: the LLM says "b" and ben overrides it
+        _ = log.label(2, "a", .llm)
+        log.add(by("ana", Annotation(itemID: 2, kind: .accept, label: "a", round: 1)))
+        _ = log.label(3, "b", .llm)
+        log.add(by("ben", .label("a", itemID: 3, source: .override, round: 1)))
+        // Item 4: an accept that was undone counts for nobody
+        _ = log.label(4, "a", .llm)
+        let accepted = log.add(by("ana", Annotation(itemID: 4, kind: .accept, label: "a", round: 1)))
+        log.add(by("ana", .undo(accepted)))
+        let byExpert = log.replay.llmAgreementByExpert()
+        #expect(byExpert["ana"] == LLMExpertAgreement(compared: 2, agreed: 2))
+        #expect(byExpert["ben"] == LLMExpertAgreement(compared: 2, agreed: 0))
+        #expect(byExpert["ana"]?.summary == "2 of 2 (100.0%)")
+    }
+
     @Test func anExpertLabelIsInForce() {
         var log = Log()
         _ = log.label(1, "positive", .human)

@@ -63,6 +63,17 @@ import Testing
         _ = first
     }
 
+    @Test("a folder opened for labeling as one of a team is still one writer at a time")
+    func aFolderOpenedForATeamIsLocked() async throws {
+        let dir = try TempDir()
+        let folder = try makeSession(dir)
+        let first = try await Session.open(location: folder, access: .team)
+        #expect(throws: SessionError.locked(path: folder, pid: getpid())) {
+            _ = try Session.open(folder, access: .team)
+        }
+        _ = first
+    }
+
     @Test func theLockIsReleasedWhenTheSessionCloses() throws {
         let dir = try TempDir()
         let folder = try makeSession(dir)

@@ -185,6 +185,10 @@ struct ViewTests {
         let lines = render(state).trimmedLines
         #expect(lines.contains { $0.contains("Expert agreement κ 0.40 (2/3 alike)") },
                 "\(lines.joined(separator: "\n"))")
+        // And the LLM against each expert, beneath
+        state.dashboard?.llmByExpert = ["ben": LLMExpertAgreement(compared: 4, agreed: 2), "ana": LLMExpertAgreement(compared: 4, agreed: 3)]
+        let withLLM = render(state).trimmedLines
+        #expect(withLLM.contains { $0.contains("LLM vs experts ana 75%, ben 50%") }, "\(withLLM.joined(separator: "\n"))")
     }
 
     @Test("the experts' disagreements at 80×24: each expert's label, and why this expert cannot settle, in full")

@@ -159,6 +159,8 @@ public struct SessionDashboard: Sendable, Equatable {
     public var shadowLabelsOn: Bool
     /// The experts' agreement on items more than one of them labeled; nil when none is shared.
     public var team: TeamAgreement? = nil
+    /// The LLM's labels against each expert's own, by expert name.
+    public var llmByExpert: [String: LLMExpertAgreement] = [:]
 
     public struct Agreement: Sendable, Equatable {
         public var compared: Int
@@ -185,6 +187,6 @@ extension RoundEngine {
             agreement: .init(compared: judged.count, agreed: judged.count { $0.llm == $0.expert }),
             llmCalls: try await store.llmCallTotals(), llmEstimate: llmEstimate(),
             shadowLabelsOn: configuration.shadowShare > 0,
-            team: team.sharedItems > 0 ? team : nil)
+            team: team.sharedItems > 0 ? team : nil, llmByExpert: log.llmAgreementByExpert())
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the log says about one labeled item now.
 public struct CurrentLabel: Sendable, Hashable {
     public var itemID: Int64
@@ -212,6 +214,25 @@ public struct AnnotationLog: Sendable {
         TeamAgreement(labelsByAnnotator: expertLabelsByAnnotator, labels: labels)
     }
 
+    /// How often the LLM's label matched each expert's own: on the items the expert labeled
+    /// that the LLM was also asked about (shadow labels), and on the LLM labels the expert
+    /// judged one by one (an accept agrees, an override does not). By expert name.
+    public func llmAgreementByExpert() -> [String: LLMExpertAgreement] {
+        var out = [String: LLMExpertAgreement]()
+        for (item, shadow) in shadowLabels {
+            for (name, label) in expertLabelsByAnnotator[item] ?? [:] {
+                out[name, default: .init()].count(agreeing: shadow.label == label)
+            }
+        }
+        for c in currentLabels.values where c.judgedOneByOne && c.llm != nil {
+            let judge: String? = c.review == .overridden ? c.event.annotator
+                : (itemEvents[c.itemID] ?? []).reversed().first { !cancelled.contains($0) && events[$0]?.kind == .accept }
+                    .flatMap { events[$0]?.annotator }
+            if let judge { out[judge, default: .init()].count(agreeing: c.review == .accepted) }
+        }
+        return out
+    }
+
     /// Whether `e` is its annotator's latest label event in force on its item.
     private func isLatest(_ e: Annotation) -> Bool {
         let later = (itemEvents[e.itemID] ?? []).filter { $0 > e.id! && !cancelled.contains($0) }
@@ -271,5 +292,26 @@ public struct AnnotationLog: Sendable {
     public func label(of itemID: Int64, before: Int64) -> CurrentLabel? {
         let earlier = (itemEvents[itemID] ?? []).filter { $0 < before }.map { events[$0]! }
         return AnnotationLog(earlier).current(itemID)
+    }
+}
+
+/// The LLM's labels against one expert's own.
+public struct LLMExpertAgreement: Sendable, Equatable, Hashable, Codable {
+    public var compared = 0
+    public var agreed = 0
+
+    public init(compared: Int = 0, agreed: Int = 0) {
+        self.compared = compared
+        self.agreed = agreed
+    }
+
+    mutating func count(agreeing: Bool) {
+        compared += 1
+        if agreeing { agreed += 1 }
+    }
+
+    /// "7 of 9 (77.8%)".
+    public var summary: String {
+        compared == 0 ? "none compared" : "\(agreed) of \(compared) (" + String(format: "%.1f", Double(agreed) / Double(compared) * 100) + "%)"
     }
 }

@@ -92,7 +92,9 @@ public final class Session: Sendable {
 
     /// Opens an existing session.
     /// - Throws: `SessionError.notFound`, `.locked` (another writer has it), `.config`.
-    public static func open(_ folder: String, access: Access = .readWrite) throws -> Session {
+    public static func open(_ folder: String, access requested: Access = .readWrite) throws -> Session {
+        // A folder has one expert at a time: labeling it as one of a team is writing alone.
+        let access = requested == .team ? .readWrite : requested
         let configPath = path(folder, configFile)
         let databasePath = path(folder, databaseFile)
         let fm = FileManager.default

@@ -49,6 +49,8 @@ public struct SessionStatus: Sendable, Equatable {
     public var byAnnotator: [String: Int] = [:]
     /// The experts' agreement on items more than one of them labeled; nil when none is shared.
     public var team: TeamAgreement?
+    /// The LLM's labels against each expert's own, by expert name.
+    public var llmByExpert: [String: LLMExpertAgreement] = [:]
     /// The live estimate of the LLM's accuracy from every shadow label so far.
     public var llmEstimate: LLMAccuracyEstimate? = nil
     /// What the latest round did with the LLM labels.
@@ -108,6 +110,7 @@ public struct SessionStatus: Sendable, Equatable {
             ignored: log.ignored.keys.count { poolIDs.contains($0) },
             byAnnotator: byAnnotator,
             team: team.sharedItems > 0 ? team : nil,
+            llmByExpert: log.llmAgreementByExpert(),
             llmEstimate: llmEstimate(log, pool: poolIDs, labels: config.task.labels),
             llmLabelUse: latest?.llmLabelUse)
     }

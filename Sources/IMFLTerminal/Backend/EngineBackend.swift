@@ -231,6 +231,7 @@ public actor EngineBackend: LabelingBackend {
             llmEstimate: d.shadowLabelsOn ? (d.llmEstimate?.summary ?? "LLM accuracy: no shadow label compared yet") : nil,
             llmLabelUse: d.metrics.last.flatMap { m in m.llmLabelUse.map { "r\(m.round) \($0.summary)" } })
         snapshot.team = d.team
+        snapshot.llmByExpert = d.llmByExpert
         return snapshot
     }
 

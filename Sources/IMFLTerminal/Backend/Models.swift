@@ -401,6 +401,8 @@ public struct DashboardSnapshot: Sendable, Equatable, Codable {
     public var llmLabelUse: String?
     /// The experts' agreement where several labeled the same items; nil for one expert.
     public var team: TeamAgreement? = nil
+    /// The LLM's labels against each expert's own (shown with the team's agreement).
+    public var llmByExpert: [String: LLMExpertAgreement] = [:]
 
     public init(labels: [String], rounds: [RoundReport], schedule: [ScheduleEntry], currentRound: Int,
                 promptTokens: Int, completionTokens: Int, expertCost: Double, llmCost: Double,

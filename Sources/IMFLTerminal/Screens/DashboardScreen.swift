@@ -117,6 +117,13 @@ public enum DashboardScreen {
             x = buffer.put("Expert agreement ", x: area.x, y: y, style: .dim, maxX: area.right)
             buffer.put(text, x: x, y: y, style: .text, maxX: area.right)
             y += 1
+            let judged = d.llmByExpert.filter { $0.value.compared > 0 }.sorted { $0.key < $1.key }
+            if !judged.isEmpty, y < area.bottom {
+                let byName = judged.map { "\($0.key) \(formatFixed(Double($0.value.agreed) / Double($0.value.compared) * 100, 0))%" }
+                x = buffer.put("LLM vs experts ", x: area.x, y: y, style: .dim, maxX: area.right)
+                buffer.put(byName.joined(separator: ", "), x: x, y: y, style: .text, maxX: area.right)
+                y += 1
+            }
         }
         y += 1
 

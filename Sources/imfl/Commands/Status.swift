@@ -46,6 +46,18 @@ struct Status: AsyncParsableCommand {
             if let a = t.alpha { figures.append("Krippendorff's α \(String(format: "%.2f", a))") }
             let agreeing = "\(t.unanimousItems) of \(t.sharedItems) shared item\(t.sharedItems == 1 ? "" : "s") labeled alike"
             lines.append("  agreement \(([agreeing] + figures).joined(separator: ", "))")
+            if !t.perAnnotator.isEmpty {
+                lines.append("    by expert (κ against the others) " + t.perAnnotator.sorted { $0.key < $1.key }
+                    .map { "\($0.key) \(String(format: "%.2f", $0.value))" }.joined(separator: ", "))
+            }
+            if !t.perLabel.isEmpty {
+                lines.append("    by label (α, that label against the rest) " + s.labels.compactMap { l in
+                    t.perLabel[l].map { "\(l) \(String(format: "%.2f", $0))" } }.joined(separator: ", "))
+            }
+        }
+        if s.byAnnotator.count > 1 || s.team != nil, !s.llmByExpert.isEmpty {
+            lines.append("  LLM vs    " + s.llmByExpert.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.summary)" }
+                .joined(separator: ", ") + " agree")
         }
         if s.ignored > 0 {
             lines.append("  set aside \(s.ignored) pool item\(s.ignored == 1 ? "" : "s") ignored by the expert, never trained on (`imfl export --ignored` lists them)")
