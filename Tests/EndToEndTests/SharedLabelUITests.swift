@@ -110,8 +110,10 @@ struct SharedLabelUITests {
         try ben.tmux.waitFor("This terminal now runs the session's engine", timeout: .seconds(60))
         var finished = false
         for _ in 0 ..< 60 where !finished {
-            let screen = try ben.tmux.waitUntil("an item or the end of the session", timeout: .seconds(120)) { s in
-                s.contains("Session finished") || ui.itemID(s) != nil
+            // The item just saved stays on screen (dimmed) until the next one, or the end, shows.
+            let last = ben.confirmed.last?.item
+            let screen = try ben.tmux.waitUntil("a new item or the end of the session", timeout: .seconds(120)) { s in
+                s.contains("Session finished") || (ui.itemID(s).map { $0 != last } ?? false)
             }
             if screen.contains("Session finished") { finished = true } else { try label(ben, 1) }
         }

@@ -26,6 +26,12 @@ import Testing
         let status = try IMFLBinary.run(["status", url])
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("session \(name)") && status.stdout.contains("items     30 pool; F1 on the labeled test file (6 items)"))
+        // And plan reads its schedule from the server
+        let plan = try IMFLBinary.run(["plan", url])
+        #expect(plan.status == 0 && plan.stdout.contains("total"), "\(plan.stderr)")
+        // And extend says what to do instead
+        let extend = try IMFLBinary.run(["extend", url, "--budget", "10"])
+        #expect(extend.status != 0 && extend.stderr.contains("copy it to a folder"), "\(extend.stderr)")
         // And it copies to a folder and back under another name, and reads the same there
         let folder = scratch.path("home")
         let out = try IMFLBinary.run(["copy", url, folder])

@@ -130,9 +130,10 @@ extension RoundEngine {
     /// - Throws: store errors (the claim is a write on the server).
     public func claimNextExpertItem(neighbours k: Int = 5) async throws -> ExpertTask? {
         guard let shared else { return nextExpertItem(neighbours: k) }
-        // An expert labels an item, then gives its claim back; a claim taken after that may
-        // rest on a replay that has not seen the label yet. Catching up after the claim sees
-        // it (it was committed before the claim was given back), and the item is passed over.
+        // An item another expert has just labeled may look free here: its claim was given
+        // back (an overlap item) or ran out, and this replay may not have the label yet.
+        // Catching up after the claim sees it (the label was committed before the claim was
+        // free), and the item is passed over.
         while true {
             let waiting = expertWaiting()
             // The first few dozen are enough: each other expert holds at most a couple.

@@ -13,13 +13,14 @@ extension LLM {
                 (`imfl llm start`); `imfl label` starts it by itself.
                 """)
 
-        @Argument(help: "The session folder.")
+        @Argument(help: "The session folder, or a shared session's URL.")
         var folder: String
 
         func run() async throws {
-            let session = try Session.open(folder, access: .readOnly)
-            let report = try await Self.check(session.config, guidelines: try? session.guidelines(),
-                                              text: try session.database.items(split: .pool).first?.text)
+            let report = try await Session.with(folder, access: .readOnly) { session in
+                try await Self.check(session.config, guidelines: try? session.guidelines(),
+                                     text: try await session.store.items(in: .pool).first?.text)
+            }
             for line in report.lines { print(line) }
             if !report.ok { throw ExitCode.failure }
         }

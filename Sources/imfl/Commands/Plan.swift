@@ -6,11 +6,14 @@ struct Plan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a session's label schedule: expert and LLM batches per round.")
 
-    @Argument(help: "The session folder.")
+    @Argument(help: "The session folder, or a shared session's URL.")
     var folder: String
 
     func run() async throws {
-        let session = try Session.openChecked(folder, access: .readOnly)
+        try await Session.with(folder, access: .readOnly) { session in try await plan(session) }
+    }
+
+    private func plan(_ session: Session) async throws {
         let schedule = try session.config.schedule()
         print(schedule.table())
         let share = session.config.llm.enabled ? session.config.llm.routeDoubtful : 0
@@ -21,7 +24,7 @@ struct Plan: AsyncParsableCommand {
                 print("  round \(round): up to \(places) of its \(human) expert items")
             }
         }
-        let rounds = try session.database.rounds()
+        let rounds = try await session.store.rounds()
         if let current = rounds.last {
             print("now: round \(current.round), \(current.status.rawValue)")
         }
