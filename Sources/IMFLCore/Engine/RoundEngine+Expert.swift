@@ -125,7 +125,7 @@ extension RoundEngine {
     /// - Throws: `EngineError` when the label is unknown, or the item is not waiting for the expert.
     @discardableResult
     public func submit(itemID: Int64, label: String) async throws -> Int {
-        try await serialized {
+        try await serialized(catchingUp: claimed != itemID) {
             guard classIndex[label] != nil else { throw EngineError.unknownLabel(label) }
             guard let r = expertRound(of: itemID) else { throw EngineError.notInExpertQueue(itemID: itemID) }
             guard awaitsExpert(itemID) || needsSecondLabel(itemID) else { throw EngineError.alreadyLabeled(itemID: itemID) }

@@ -409,14 +409,15 @@ public actor RoundEngine {
     /// them interleaved could both pass their checks (two labels for one item) or apply
     /// events out of log order. Every write runs its check, its store call and its update of
     /// the engine's state inside one turn; reads never wait.
-    func serialized<T>(_ body: () async throws -> T) async throws -> T {
+    /// - Parameter catchingUp: in a shared session, whether to read what other processes
+    ///   appended first, so that the checks run on the log as it is now; a label of the item
+    ///   this engine's expert holds the claim on needs no such read (no other expert labels it).
+    func serialized<T>(catchingUp: Bool = true, _ body: () async throws -> T) async throws -> T {
         if !writeTurns.take() {
             await withCheckedContinuation { writeTurns.wait($0) }
         }
         defer { writeTurns.next() }
-        // In a shared session another expert may have written since: the checks run on the
-        // log as it is now.
-        if shared != nil { try await catchUp() }
+        if shared != nil, catchingUp { try await catchUp() }
         return try await body()
     }
 

@@ -38,6 +38,9 @@ public enum TeamBenchmark {
 
     public struct Result: Sendable {
         public var latencies: [Double]
+        /// The two parts of each latency: the label's commit, and the next item's claim.
+        public var commits: [Double]
+        public var claims: [Double]
         public var labels: Int
         public var labelingSeconds: Double
         public var roundWaits: Int
@@ -111,7 +114,7 @@ public enum TeamBenchmark {
         let rounds = try await stores[0].rounds().count
         for store in stores { await store.close() }
         return Result(
-            latencies: results.flatMap(\.latencies), labels: committed.count, labelingSeconds: labelingSeconds,
+            latencies: results.flatMap(\.latencies), commits: results.flatMap(\.commits), claims: results.flatMap(\.claims), labels: committed.count, labelingSeconds: labelingSeconds,
             roundWaits: results.map(\.roundWaits).reduce(0, +), roundWaitSeconds: results.map(\.roundWaitSeconds).reduce(0, +),
             handedTwice: await ledger.handedTwice, lost: committed.filter { !logged.contains($0) }.count,
             leaders: results.filter(\.led).count, setupSeconds: setupSeconds, roundsOpened: rounds)
@@ -122,6 +125,8 @@ public enum TeamBenchmark {
         var name: String
         var labeled: [Int64] = []
         var latencies: [Double] = []
+        var commits: [Double] = []
+        var claims: [Double] = []
         var roundWaits = 0
         var roundWaitSeconds = 0.0
         var led = false
@@ -169,10 +174,16 @@ public enum TeamBenchmark {
             if think > 0 { try await Task.sleep(for: .seconds(think)) }
             let pressed = ContinuousClock.now
             try await engine.submit(itemID: task.itemID, label: gold[task.itemID]!)
+            let committed = ContinuousClock.now
             run.labeled.append(task.itemID)
             await ledger.count()
             next = try await engine.claimNextExpertItem(neighbours: 5)
-            if next != nil { run.latencies.append((ContinuousClock.now - pressed).seconds) }
+            if next != nil {
+                let shown = ContinuousClock.now
+                run.latencies.append((shown - pressed).seconds)
+                run.commits.append((committed - pressed).seconds)
+                run.claims.append((shown - committed).seconds)
+            }
         }
         if case .leading = await engine.role { run.led = true }
         serving.cancel()

@@ -46,14 +46,18 @@ struct BenchTeam: AsyncParsableCommand {
         options.think = think
         print("imfl bench team: \(experts) experts, \(pool) pool items, \(labels) expert labels, think \(think) s")
         let r = try await TeamBenchmark.run(options) { print("  \($0)") }
-        let sorted = r.latencies.sorted()
-        func pct(_ p: Double) -> Double {
-            sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int((p * Double(sorted.count - 1)).rounded()))] * 1000
+        func pct(_ xs: [Double], _ p: Double) -> Double {
+            let sorted = xs.sorted()
+            return sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int((p * Double(sorted.count - 1)).rounded()))] * 1000
         }
+        let sorted = r.latencies
+        func pct(_ p: Double) -> Double { pct(sorted, p) }
         let p99 = pct(0.99)
         print(String(format: "setup: %.1f s (session, items and vectors written)", r.setupSeconds))
         print(String(format: "key press → next item: median %.1f ms, p99 %.1f ms over %d labels (target p99 ≤ 20 ms) %@",
                      pct(0.5), p99, sorted.count, p99 <= 20 ? "PASS" : "FAIL"))
+        print(String(format: "  of which the label's commit: median %.1f ms, p99 %.1f ms; the next item's claim: median %.1f ms, p99 %.1f ms",
+                     pct(r.commits, 0.5), pct(r.commits, 0.99), pct(r.claims, 0.5), pct(r.claims, 0.99)))
         print("items handed to two experts: \(r.handedTwice) (target 0) \(r.handedTwice == 0 ? "PASS" : "FAIL")")
         print("labels lost: \(r.lost) of \(r.labels) committed (target 0) \(r.lost == 0 ? "PASS" : "FAIL")")
         let busy = r.labelingSeconds
