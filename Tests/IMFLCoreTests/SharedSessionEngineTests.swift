@@ -74,8 +74,8 @@ struct SharedSessionEngineTests {
     func twoExpertsLabelAtOnce() async throws {
         let session = try await StoreBackend.postgres.makeSession(labels: EngineTests.labels, items: EngineTests.sessionItems(), name: "team")
         let config = try Self.configuration()
-        let ana = try await Terminal(try TestPostgres.address(fromSession: session), annotator: "ana", config: config)
-        let ben = try await Terminal(try TestPostgres.address(fromSession: session), annotator: "ben", config: config)
+        let ana = try await Terminal(try #require(session.address), annotator: "ana", config: config)
+        let ben = try await Terminal(try #require(session.address), annotator: "ben", config: config)
 
         async let anaSitting = Self.label(at: ana)
         async let benSitting = Self.label(at: ben)
@@ -106,7 +106,7 @@ struct SharedSessionEngineTests {
     func aFollowerTakesOver() async throws {
         let session = try await StoreBackend.postgres.makeSession(labels: EngineTests.labels, items: EngineTests.sessionItems(), name: "takeover")
         let config = try Self.configuration()
-        let address = try TestPostgres.address(fromSession: session)
+        let address = try #require(session.address)
         // Given ana's engine leads and ben's follows
         let ana = try await Terminal(address, annotator: "ana", config: config)
         for await event in ana.engine.events { if event == .role(.leading) { break } }
@@ -131,7 +131,7 @@ struct SharedSessionEngineTests {
     func aDeadTerminalsClaimRunsOut() async throws {
         let session = try await StoreBackend.postgres.makeSession(labels: EngineTests.labels, items: EngineTests.sessionItems(), name: "lease")
         let config = try Self.configuration()
-        let address = try TestPostgres.address(fromSession: session)
+        let address = try #require(session.address)
         let ana = try await Terminal(address, annotator: "ana", config: config)
         for await event in ana.engine.events { if case .roundStarted = event { break } }
         // Given ana is shown an item, and her terminal dies with it on screen
@@ -160,13 +160,3 @@ struct SharedSessionEngineTests {
         await session.remove()
     }
 }
-
-extension TestPostgres {
-    /// The address of a session a test created (its store opened once to read it).
-    static func address(fromSession session: TestSessionStore) throws -> PostgresAddress {
-        guard let address = session.address else { throw TestSessionError.notShared }
-        return address
-    }
-}
-
-enum TestSessionError: Error { case notShared }

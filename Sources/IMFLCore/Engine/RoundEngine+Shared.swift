@@ -116,11 +116,10 @@ extension RoundEngine {
     /// A follower reads the vectors once the leader has embedded every item (until then it
     /// shows items without neighbours).
     private func loadVectorsIfComplete() async throws {
-        let all = poolIDs + items.values.filter { $0.split == .test }.map(\.id).sorted()
+        let all = vectorItemIDs
         let have = try await store.itemIDsWithVectors(modelID: embedder.modelID)
         guard !all.isEmpty, all.allSatisfy(have.contains) else { return }
-        vectors = try await store.vectors(for: all, modelID: embedder.modelID)
-        for (i, id) in all.enumerated() { vectorRow[id] = i }
+        try await loadVectors(all)
     }
 
     // MARK: - Claims
@@ -139,8 +138,7 @@ extension RoundEngine {
             // The first few dozen are enough: each other expert holds at most a couple.
             let candidates = Array(waiting.prefix(64))
             let id = try await shared.claim(firstOf: candidates.map(\.id), holder: claimHolder, lease: configuration.claimLease)
-            if let old = claimed, old != id { try await shared.releaseClaim(itemID: old, holder: claimHolder) }
-            claimed = id
+            try await hold(id)
             let held = id == nil ? try await shared.claimedByOthers(waiting.map(\.id), holder: claimHolder) : 0
             if held != heldByOthers {
                 heldByOthers = held
@@ -161,9 +159,15 @@ extension RoundEngine {
         guard try await shared.claim(firstOf: [itemID], holder: claimHolder, lease: configuration.claimLease) == itemID else {
             return false
         }
-        if let old = claimed, old != itemID { try await shared.releaseClaim(itemID: old, holder: claimHolder) }
-        claimed = itemID
+        try await hold(itemID)
         return true
+    }
+
+    /// Makes `itemID` the item this engine's expert holds (nil: none), giving back the one
+    /// held before.
+    private func hold(_ itemID: Int64?) async throws {
+        if let shared, let old = claimed, old != itemID { try await shared.releaseClaim(itemID: old, holder: claimHolder) }
+        claimed = itemID
     }
 
     /// Gives back the claim on an item the expert is done with (skipped, set aside, or

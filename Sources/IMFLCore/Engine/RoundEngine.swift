@@ -171,7 +171,7 @@ public actor RoundEngine {
     }
 
     private func embedMissing() async throws {
-        let all = poolIDs + items.values.filter { $0.split == .test }.map(\.id).sorted()
+        let all = vectorItemIDs
         let have = try await store.itemIDsWithVectors(modelID: embedder.modelID)
         let missing = all.filter { !have.contains($0) }
         let batch = max(1, configuration.embeddingBatch)
@@ -189,8 +189,17 @@ public actor RoundEngine {
             done += ids.count
             eventSink.yield(.embedding(done: done, total: missing.count))
         }
-        vectors = try await store.vectors(for: all, modelID: embedder.modelID)
-        for (i, id) in all.enumerated() { vectorRow[id] = i }
+        try await loadVectors(all)
+    }
+
+    /// Every item a vector is kept for, in the order of the engine's vector rows: the pool,
+    /// then the test items by id.
+    var vectorItemIDs: [Int64] { poolIDs + items.values.filter { $0.split == .test }.map(\.id).sorted() }
+
+    /// Reads the stored vectors of `ids` into the engine's rows.
+    func loadVectors(_ ids: [Int64]) async throws {
+        vectors = try await store.vectors(for: ids, modelID: embedder.modelID)
+        for (i, id) in ids.enumerated() { vectorRow[id] = i }
     }
 
     // MARK: - Selection

@@ -140,7 +140,6 @@ public enum TeamBenchmark {
         func hand(_ item: Int64, to name: String) { handed[item, default: []].insert(name) }
         var handedTwice: Int { handed.values.filter { $0.count > 1 }.count }
         func count() { labels += 1 }
-        var total: Int { labels }
     }
 
     /// One expert: serves the session with their engine and labels what it hands them with
@@ -155,7 +154,7 @@ public enum TeamBenchmark {
         var events = engine.events.makeAsyncIterator()
         var next: ExpertTask?
         var waitStart: ContinuousClock.Instant?
-        while await ledger.total < target {
+        while await ledger.labels < target {
             if next == nil { next = try await engine.claimNextExpertItem(neighbours: 5) }
             guard let task = next else {
                 // Nothing free: the round's items are all given out; wait for a change.

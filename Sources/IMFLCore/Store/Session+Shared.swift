@@ -6,7 +6,7 @@ import GRDB
 extension Session {
     /// Opens a session by its folder or its URL (`postgres://USER@HOST:PORT/DB?session=NAME`).
     public static func open(location: String, access: Access = .readWrite) async throws -> Session {
-        guard PostgresAddress.isAddress(location) else { return try open(location, access: access == .team ? .readWrite : access) }
+        guard PostgresAddress.isAddress(location) else { return try open(location, access: access) }
         return try await open(address: try PostgresAddress(parsing: location), access: access)
     }
 
