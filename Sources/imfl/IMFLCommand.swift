@@ -1,4 +1,6 @@
 import ArgumentParser
+// C's stdout, a global the Swift 6 checker cannot prove safe; main touches it once, first.
+@preconcurrency import Glibc
 import IMFLCore
 
 /// The `imfl` command tree. Each subcommand lives in its own file under `Commands/`.
@@ -30,6 +32,10 @@ struct IMFLCommand: AsyncParsableCommand {
     /// Parses and runs the command as `AsyncParsableCommand.main` does, except that a
     /// mistyped command gets a did-you-mean instead of "unexpected argument".
     static func main() async {
+        // Line by line into a file or pipe too (a terminal already is): simulate and the
+        // benchmarks run for minutes to hours, and `imfl simulate … > log` should show each
+        // finished run when it finishes, not when a block of output fills.
+        if isatty(STDOUT_FILENO) == 0 { setvbuf(stdout, nil, _IOLBF, 0) }
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try parseAsRoot(arguments)

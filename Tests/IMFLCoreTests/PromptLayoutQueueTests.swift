@@ -55,4 +55,20 @@ struct PromptLayoutQueueTests {
         }
         #expect(Self.sharedPrefixes(grouped.requests) > Self.sharedPrefixes(today.requests))
     }
+
+    @Test("group-context asks every item with its group's 5 examples and at most its own nearest besides")
+    func groupContextKeepsTheNearest() async throws {
+        let today = try await Self.session(.similarity)
+        let grouped = try await Self.session(.groupContext)
+        let nearest = Dictionary(uniqueKeysWithValues: today.requests.map { ($0.itemID, $0.examples.last?.text) })
+        #expect(grouped.requests.count == 30)
+        for request in grouped.requests {
+            let texts = request.examples.map(\.text)
+            #expect((5 ... 6).contains(texts.count) && Set(texts).count == texts.count)
+            #expect(texts.contains(nearest[request.itemID]!!), "item \(request.itemID) lost its most similar example")
+        }
+        // And a group's calls go out back to back, sharing the group's five examples
+        #expect(Self.sharedPrefixes(grouped.requests) > Self.sharedPrefixes(today.requests))
+        #expect(Self.sharedPrefixes(grouped.requests) >= Self.sharedPrefixes(try await Self.session(.groupExamples).requests))
+    }
 }

@@ -160,6 +160,31 @@ struct SimulationTests {
         #expect(await again.calls == 0)
     }
 
+    @Test func aFinishedRunWithOtherSettingsIsSaidToBeReplacedAndRunAgain() async throws {
+        let dir = try TempDir()
+        _ = try await Self.runner(try Self.plan(dir, arms: [Self.imfl]), NumberedAnnotator(labels: Self.labels)).run()
+        // When the same arm and seed run with another shadow share
+        var changed = Self.imfl
+        changed.shadow = 0.5
+        let events = Events()
+        let again = NumberedAnnotator(labels: Self.labels)
+        _ = try await Self.runner(try Self.plan(dir, arms: [changed]), again).run { progress in
+            if case let .replacingEarlier(arm, seed, changes) = progress { events.append("\(arm) \(seed): \(changes)") }
+        }
+        // Then the run is said to replace the earlier one, with what changed, and is run again
+        #expect(events.all == ["imfl 1: [\"shadow 0.25 → 0.5\"]"])
+        #expect(await again.calls > 0)
+        #expect(Self.imfl.changes(to: Self.imfl).isEmpty)
+    }
+
+    /// Progress lines collected from the runner's callback.
+    final class Events: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ line: String) { lock.withLock { lines.append(line) } }
+        var all: [String] { lock.withLock { lines } }
+    }
+
     @Test func theLLMOnlyArmRunsWithoutAnExpert() async throws {
         // Given the paper's LLM-only baseline: no expert labels, zero-shot prompts, random items
         let dir = try TempDir()

@@ -25,6 +25,12 @@ public enum PromptLayout: String, Sendable, Hashable, Codable, CaseIterable {
     /// group's prompts differ only in their last example, so a server evaluates little more
     /// than that example and the item after the group's first call.
     case groupExamples = "group-examples"
+    /// As `groupExamples`, but a group's prompts carry the k examples its items carry most
+    /// often, then the item's own most similar example not among them: k + 1 examples. The
+    /// shared part is evaluated once per group, so the extra example costs a group one example's
+    /// tokens and each later prompt nothing, and it gives back the context `groupExamples`
+    /// takes from each item.
+    case groupContext = "group-context"
 }
 
 /// The order of a batch of LLM calls and of the examples inside each prompt, computed from
@@ -48,7 +54,9 @@ public struct PromptPlan<Example: Hashable & Comparable>: Sendable, Equatable wh
             examples = ranked.map { $0.sorted(by: canonical) }
             order = Self.lexicographic(examples, by: canonical)
         case .groupExamples:
-            (order, examples) = Self.groups(ranked)
+            (order, examples) = Self.groups(ranked, shared: { $0 - 1 })
+        case .groupContext:
+            (order, examples) = Self.groups(ranked, shared: { $0 })
         }
     }
 
@@ -73,10 +81,11 @@ public struct PromptPlan<Example: Hashable & Comparable>: Sendable, Equatable wh
         }
     }
 
-    /// `groupExamples`: the example carried by the most items not yet in a group makes the
-    /// next group, of those items (ties by example); each group's k − 1 most carried examples
-    /// (ties in canonical order), then each item's most similar example not among them.
-    private static func groups(_ ranked: [[Example]]) -> (order: [Int], examples: [[Example]]) {
+    /// `groupExamples` and `groupContext`: the example carried by the most items not yet in a
+    /// group makes the next group, of those items (ties by example); each group's `shared(k)`
+    /// most carried examples (ties in canonical order), then each item's most similar example
+    /// not among them.
+    private static func groups(_ ranked: [[Example]], shared sharedCount: (Int) -> Int) -> (order: [Int], examples: [[Example]]) {
         let canonical = canonicalOrder(ranked)
         var examples = ranked.map { _ in [Example]() }
         var order: [Int] = []
@@ -97,7 +106,7 @@ public struct PromptPlan<Example: Hashable & Comparable>: Sendable, Equatable wh
             let common = carried.keys.sorted { a, b in
                 carried[a]! != carried[b]! ? carried[a]! > carried[b]! : canonical(a, b)
             }
-            let shared = Array(common.prefix(max(0, k - 1)))
+            let shared = Array(common.prefix(max(0, sharedCount(k))))
             for i in group {
                 let own = ranked[i].first { !shared.contains($0) }
                 examples[i] = shared + (own.map { [$0] } ?? [])

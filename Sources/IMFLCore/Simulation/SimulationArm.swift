@@ -106,3 +106,14 @@ public struct SimulationArm: Sendable, Hashable, Codable {
         return config
     }
 }
+
+extension SimulationArm {
+    /// The settings that differ from `other`, each as "name old → new" in declaration order:
+    /// what a rerun of a finished seed changes, said before its result is replaced.
+    public func changes(to other: SimulationArm) -> [String] {
+        zip(Mirror(reflecting: self).children, Mirror(reflecting: other).children).compactMap { old, new in
+            let (was, now) = (String(describing: old.value), String(describing: new.value))
+            return was == now ? nil : "\(old.label ?? "?") \(was) → \(now)"
+        }
+    }
+}

@@ -56,6 +56,9 @@ public enum SimulationProgress: Sendable {
     case run(RunProgress)
     /// A run finished now, or earlier (its result was read back).
     case runFinished(SimulationRunResult, earlier: Bool)
+    /// A finished run of this arm and seed was made with other settings (`changes`, e.g.
+    /// "shadow 0.0 → 0.25"): it is run again, and its result replaced.
+    case replacingEarlier(arm: String, seed: Int, changes: [String])
     /// The LLM failed repeatedly; the run waits and tries again.
     case llmPaused(arm: String, seed: Int, reason: String, retryAt: Date)
 }

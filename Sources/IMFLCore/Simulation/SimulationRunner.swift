@@ -44,6 +44,9 @@ public struct SimulationRunner: Sendable {
                 continue
             }
             if plan.reportOnly { continue }
+            if let stored = try Self.readResult(in: plan.runFolder(run.arm, seed: run.seed)) {
+                progress(.replacingEarlier(arm: run.arm.name, seed: run.seed, changes: stored.arm.changes(to: run.arm)))
+            }
             let remaining = runs[(i + 1)...].filter { (try? finishedResult($0.arm, seed: $0.seed)) == nil }
             let laterLLMLabels = remaining.map { Self.llmBudget($0.arm) }.reduce(0, +)
             let result = try await execute(

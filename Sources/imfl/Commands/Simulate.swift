@@ -332,6 +332,12 @@ final class SimulationDisplay: @unchecked Sendable {
             let llm = result.final?.llmAccuracy.map { String(format: ", LLM labels %.1f%% right", $0 * 100) } ?? ""
             if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             printError("\(result.arm.name) seed \(result.seed): macro-F1 \(f1)\(llm)\(earlier ? " (finished earlier)" : "")")
+        case let .replacingEarlier(arm, seed, changes):
+            lock.lock()
+            defer { lock.unlock() }
+            if live { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            let what = changes.isEmpty ? "" : " (\(changes.joined(separator: ", ")))"
+            printError("\(arm) seed \(seed): its finished run had other settings\(what); running it again replaces it (give the earlier settings to keep it)")
         case let .llmPaused(arm, seed, reason, retryAt):
             lock.lock()
             defer { lock.unlock() }

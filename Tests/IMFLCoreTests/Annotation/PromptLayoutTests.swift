@@ -117,6 +117,34 @@ struct PromptLayoutTests {
         #expect(plan.sharedPrefixLengths == [0, 2, 2, 0, 2])
     }
 
+    @Test("group-context: the group's k most carried examples, then the item's nearest not among them")
+    func groupContextAddsTheNearestToTheGroupsK() {
+        // Given the batch of the group-examples case
+        let ranked = [[7, 1, 8], [2, 5, 6], [1, 7, 9], [6, 2, 3], [8, 1, 7]]
+        // When planned with the group's whole k shared
+        let plan = PromptPlan(ranked, layout: .groupContext)
+        // Then the groups and their order are those of group-examples
+        #expect(plan.order == [0, 2, 4, 1, 3])
+        // And each prompt carries the group's three most carried examples (1, 7, then 8,
+        // carried by two), then the item's own most similar example not among them, if any
+        #expect(plan.examples[0] == [1, 7, 8])
+        #expect(plan.examples[2] == [1, 7, 8, 9])
+        #expect(plan.examples[4] == [1, 7, 8])
+        // (3 and 5 each carried once: 3 first in the canonical order)
+        #expect(plan.examples[1] == [2, 6, 3, 5])
+        #expect(plan.examples[3] == [2, 6, 3])
+        #expect(plan.sharedPrefixLengths == [0, 3, 3, 0, 3])
+        // And on random batches every prompt holds its item's nearest and at most k + 1 examples
+        for ranked in Self.batches {
+            let plan = PromptPlan(ranked, layout: .groupContext)
+            for (mine, planned) in zip(ranked, plan.examples) {
+                #expect(planned.count <= mine.count + 1)
+                #expect(Set(planned).count == planned.count, "repeated example in \(planned)")
+                if let nearest = mine.first { #expect(planned.contains(nearest), "\(mine) lost its nearest: \(planned)") }
+            }
+        }
+    }
+
     @Test("the plan is a function of its input")
     func deterministic() {
         for layout in PromptLayout.allCases {
