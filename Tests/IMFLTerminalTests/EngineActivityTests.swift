@@ -53,6 +53,11 @@ struct EngineActivityTests {
         #expect(EngineActivity(progress: Self.progress([], finished: true), lastF1: (5, 0.6374)).sentence
             == "Session finished: every round is labeled and trained; macro-F1 63.7 after round 5. Export the labels "
             + "with `imfl export`, take the model home with `imfl model export`, or add labels with `imfl extend --budget N`.")
+        // A shared session is extended through a folder copy: extend takes folders only
+        #expect(EngineActivity(progress: Self.progress([], finished: true), shared: true).sentence
+            == "Session finished: every round is labeled and trained; Export the labels with `imfl export`, take the model "
+            + "home with `imfl model export`, or add labels by copying it to a folder (`imfl copy`) and extending that "
+            + "(`imfl extend --budget N`).")
     }
 
     @Test("on a shared session: the items other experts hold, and who runs the engine")

@@ -14,6 +14,10 @@ public enum EngineRole: Sendable, Equatable {
 /// Several experts on one shared session (`SharedEngineStore`): every expert's `imfl label`
 /// runs an engine; one leads, the others follow and take over when it goes.
 extension RoundEngine {
+    /// Whether the session is shared (a PostgreSQL session), where commands that rewrite a
+    /// folder's session.toml, such as `imfl extend`, do not apply.
+    public nonisolated var isShared: Bool { shared != nil }
+
     /// Serves a shared session until its last round is finished: leads it (`run()`) when no
     /// other process does, else follows the one that does and tries to lead again every
     /// `electionInterval`, so that when the leader's process ends one of the followers

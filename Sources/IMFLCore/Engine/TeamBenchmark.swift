@@ -12,7 +12,8 @@ import IMFLNumerics
 ///   labels), per label; the median and the 99th percentile;
 /// - items handed to two experts (the session has no overlap, so any is a fault);
 /// - labels lost: labels whose commit returned that are not in the log;
-/// - labels per second, all experts together, while expert items were there to label.
+/// - labels per second, all experts together, over the whole labeling time from the first
+///   claim to the last label (waits for the next round included; they are also counted apart).
 ///
 /// Waits for the next round (every expert item of the round labeled, the leader selecting
 /// the next) are counted apart: they are the rounds' barrier, not the store's speed.

@@ -16,11 +16,14 @@ public struct EngineActivity: Sendable {
     public var now: Date
     /// The last round's macro-F1, said when the session is finished.
     public var lastF1: (round: Int, macroF1: Double)?
+    /// A shared session: its end suggests extending through a folder copy.
+    public var shared: Bool
 
     public init(progress: EngineProgress, embedding: TaskProgress? = nil, embeddingSeconds: Double? = nil,
                 selecting: Int? = nil, secondsPerLLMLabel: Double? = nil, now: Date = Date(),
-                lastF1: (round: Int, macroF1: Double)? = nil) {
+                lastF1: (round: Int, macroF1: Double)? = nil, shared: Bool = false) {
         self.lastF1 = lastF1
+        self.shared = shared
         self.progress = progress
         self.embedding = embedding
         self.embeddingSeconds = embeddingSeconds
@@ -34,7 +37,7 @@ public struct EngineActivity: Sendable {
             return "Embedding the pool: \(Self.count(e.done))/\(Self.count(e.total))\(Self.left(embeddingSeconds))."
         }
         if progress.finished {
-            return Self.finished(lastF1)
+            return Self.finished(lastF1, shared: shared)
         }
         var parts: [String] = []
         if let until = progress.llmPausedUntil {
@@ -103,11 +106,15 @@ extension EngineActivity {
         return holder
     }
 
-    /// The end of a session, with its result and the three ways on from it.
-    public static func finished(_ f1: (round: Int, macroF1: Double)?) -> String {
+    /// The end of a session, with its result and the three ways on from it. A shared session
+    /// is extended through a folder copy (`imfl extend` takes folders only).
+    public static func finished(_ f1: (round: Int, macroF1: Double)?, shared: Bool = false) -> String {
         let result = f1.map { "macro-F1 \(formatFixed($0.macroF1 * 100, 1)) after round \($0.round). " } ?? ""
+        let more = shared
+            ? "or add labels by copying it to a folder (`imfl copy`) and extending that (`imfl extend --budget N`)."
+            : "or add labels with `imfl extend --budget N`."
         return "Session finished: every round is labeled and trained; \(result)Export the labels with `imfl export`, "
-            + "take the model home with `imfl model export`, or add labels with `imfl extend --budget N`."
+            + "take the model home with `imfl model export`, \(more)"
     }
 }
 

@@ -83,7 +83,7 @@ public actor EngineBackend: LabelingBackend {
         if case .selecting(let r) = event { selecting = r } else if case .roundStarted = event { selecting = nil }
         return EngineActivity(
             progress: progress, embedding: embedding, embeddingSeconds: embeddingSecondsLeft(), selecting: selecting,
-            secondsPerLLMLabel: secondsPerLLMLabel(), now: Date(), lastF1: lastF1
+            secondsPerLLMLabel: secondsPerLLMLabel(), now: Date(), lastF1: lastF1, shared: engine.isShared
         ).sentence
     }
 
@@ -338,7 +338,7 @@ public actor EngineBackend: LabelingBackend {
             return [.progress(.retraining, p), .roundFinished(report), .reviewChanged,
                     .notice(String(format: "Round %d done: macro-F1 %.1f", m.round, m.evaluation.macroF1 * 100))]
         case .finished:
-            return [.notice(EngineActivity.finished(lastF1))]
+            return [.notice(EngineActivity.finished(lastF1, shared: engine.isShared))]
         case .role(.leading):
             return [.notice("This terminal now runs the session's engine (rounds, LLM labels, retraining).")]
         case .role(.following(let engine)):
