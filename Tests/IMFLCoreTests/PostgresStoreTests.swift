@@ -228,6 +228,54 @@ struct PostgresStoreTests {
         try await TestPostgres.drop(address)
     }
 
+    @Test("a writer whose connection dropped while another process took the writer lock writes nothing more, and says so",
+          .enabled(if: TestPostgres.isAvailable, Comment(rawValue: needsServer)))
+    func lostWriterLock() async throws {
+        // Given a session open for writing (the process running its engine), one event in its log
+        let address = try TestPostgres.address("lost")
+        let dataset = DatasetImport(
+            labels: ["no", "yes"], pool: [Item(key: "p", text: "pool", split: .pool, gold: nil, position: 0)], test: [], warnings: [])
+        try await Session.create(at: address, config: SessionConfig(task: .init(name: "l", description: "", labels: ["no", "yes"])),
+                                 dataset: dataset, guidelines: nil)
+        let first = try await Session.open(address: address, access: .readWrite)
+        let old = try #require(first.store as? PostgresStore)
+        _ = try await old.append(contentsOf: [Annotation(itemID: 1, kind: .note, note: "before")])
+        let backend = try await old.link.withConnection { db, logger in
+            var pid: Int32 = 0
+            for try await value in try await db.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self) { pid = value }
+            return pid
+        }
+        // When its connection ends (waiting until the server has let it go, lock and all),
+        let admin = PostgresLink(address: address, password: nil)
+        try await admin.withConnection { db, logger in
+            try await db.query("SELECT pg_terminate_backend(\(backend), 600000)", logger: logger)
+        }
+        // and another process takes the session for writing before it reconnects
+        let second = try await Session.open(address: address, access: .readWrite)
+        // Then its next request fails saying the connection dropped, or at once that the
+        // engine is lost, and every request after that says the engine is lost
+        var errors: [SessionError] = []
+        for note in ["a", "b", "c"] {
+            do {
+                _ = try await old.append(contentsOf: [Annotation(itemID: 1, kind: .note, note: note)])
+                Issue.record("the old writer wrote \(note) beside the new one")
+            } catch let error as SessionError {
+                errors.append(error)
+            }
+        }
+        let lost = SessionError.leadLost(address: address.description)
+        #expect(errors.suffix(2) == [lost, lost])
+        if errors[0] != lost, case let .server(_, reason) = errors[0] { #expect(reason.contains("dropped")) }
+        await #expect(throws: lost) { _ = try await old.tryLeadEngine(holder: "old") }
+        #expect(lost.description.contains("Quit and run `imfl label` again"))
+        // And the session holds only what was written before the drop
+        #expect(try await second.store.annotationLog().map(\.note) == ["before"])
+        await first.close()
+        await second.close()
+        await admin.close()
+        try await TestPostgres.drop(address)
+    }
+
     @Test("errors: an unknown session is named with the ones the database holds; a newer schema is refused",
           .enabled(if: TestPostgres.isAvailable, Comment(rawValue: needsServer)))
     func unknownSessionAndNewerSchema() async throws {

@@ -32,6 +32,10 @@ public enum SessionError: Error, Equatable, CustomStringConvertible {
     case newerSchema(address: String, unknown: [String])
     /// The server failed a request, or the connection dropped.
     case server(address: String, reason: String)
+    /// This process held the session's writer lock (it ran the engine), its connection
+    /// dropped, and another process took the lock before it reconnected: it must not write
+    /// as the engine beside the new one, so its requests fail from then on.
+    case leadLost(address: String)
     /// The command reads or writes a session folder's files, and was given a URL.
     case needsFolder(address: String)
 
@@ -71,6 +75,10 @@ public enum SessionError: Error, Equatable, CustomStringConvertible {
             "\(address): the session was written by a newer imfl (it has migrations \(unknown.joined(separator: ", ")) that this one does not know); upgrade imfl to open it"
         case .server(let address, let reason):
             "\(address): \(reason)"
+        case .leadLost(let address):
+            "\(address): this terminal ran the session's engine, lost its connection to the server, and another "
+                + "expert's terminal took the engine over meanwhile; nothing more is written from here. Quit and run "
+                + "`imfl label` again to label on beside it (every label shown as saved is in the session)"
         case .needsFolder(let address):
             "\(address): this command works on a session folder, not on a shared session; copy it to one first with `imfl copy URL FOLDER`"
         }

@@ -20,6 +20,12 @@ actor PostgresLink {
     private var nextID = 0
     /// Whether this connection holds the session's writer lock (`takeWriterLock`).
     private var holdsWriterLock = false
+    /// Whether the writer lock was lost: the connection that held it dropped and another
+    /// process took the lock before this one reconnected. From then on every request fails
+    /// (`SessionError.leadLost`): this process's engine ran the rounds, and anything more it
+    /// wrote (a round, an LLM label from a call still in flight) would be written beside the
+    /// new engine's.
+    private var lostWriterLock = false
     private let logger = Logger(label: "imfl.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
     init(address: PostgresAddress, password: String?) {
@@ -116,6 +122,7 @@ actor PostgresLink {
     }
 
     private func connected() async throws -> PostgresConnection {
+        if lostWriterLock { throw SessionError.leadLost(address: address.description) }
         if let connection, !connection.isClosed { return connection }
         connection = nil
         var configuration = PostgresConnection.Configuration(
@@ -137,7 +144,8 @@ actor PostgresLink {
         if holdsWriterLock, try await !Self.tryWriterLock(fresh, logger, schema: address.schema) {
             try? await fresh.close()
             holdsWriterLock = false
-            throw SessionError.locked(path: address.description, pid: nil)
+            lostWriterLock = true
+            throw SessionError.leadLost(address: address.description)
         }
         connection = fresh
         return fresh
