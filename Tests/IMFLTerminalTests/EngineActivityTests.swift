@@ -55,7 +55,7 @@ struct EngineActivityTests {
             + "with `imfl export`, take the model home with `imfl model export`, or add labels with `imfl extend --budget N`.")
         // A shared session is extended through a folder copy: extend takes folders only
         #expect(EngineActivity(progress: Self.progress([], finished: true), shared: true).sentence
-            == "Session finished: every round is labeled and trained; Export the labels with `imfl export`, take the model "
+            == "Session finished: every round is labeled and trained. Export the labels with `imfl export`, take the model "
             + "home with `imfl model export`, or add labels by copying it to a folder (`imfl copy`) and extending that "
             + "(`imfl extend --budget N`).")
     }

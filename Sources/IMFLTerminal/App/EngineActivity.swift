@@ -109,11 +109,11 @@ extension EngineActivity {
     /// The end of a session, with its result and the three ways on from it. A shared session
     /// is extended through a folder copy (`imfl extend` takes folders only).
     public static func finished(_ f1: (round: Int, macroF1: Double)?, shared: Bool = false) -> String {
-        let result = f1.map { "macro-F1 \(formatFixed($0.macroF1 * 100, 1)) after round \($0.round). " } ?? ""
+        let result = f1.map { "; macro-F1 \(formatFixed($0.macroF1 * 100, 1)) after round \($0.round)" } ?? ""
         let more = shared
             ? "or add labels by copying it to a folder (`imfl copy`) and extending that (`imfl extend --budget N`)."
             : "or add labels with `imfl extend --budget N`."
-        return "Session finished: every round is labeled and trained; \(result)Export the labels with `imfl export`, "
+        return "Session finished: every round is labeled and trained\(result). Export the labels with `imfl export`, "
             + "take the model home with `imfl model export`, \(more)"
     }
 }
