@@ -57,7 +57,7 @@ struct BenchLLM: AsyncParsableCommand {
     @Option(help: "With --local: test items drawn and labeled under each layout.")
     var testItems = 150
     @Option(help: "With --local: the arms, LAYOUT@SLOTS separated by commas; the first is the baseline of the ratios. Layouts: \(PromptLayout.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var arms = "similarity@2,shared-prefix@1,group-examples@1"
+    var arms = "similarity@2,group-examples@2,group-context@2,group-context@1"
     @Option(help: "With --local: calls in flight per arm (imfl label's default for the local server is 2).")
     var inFlight = 2
     @Option(help: "With --local: items per turn of an arm.")
