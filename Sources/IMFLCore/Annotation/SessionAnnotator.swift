@@ -18,6 +18,11 @@ public actor SessionAnnotator: Annotator {
     private let server: LocalLLMServer
     private var starting: Task<LLMAnnotator, any Error>?
     private var startedServer = false
+    /// The local server's address the current annotator calls (nil for an endpoint URL).
+    private var localURL: String?
+    /// Annotators whose local server went away, shut down with the session (calls may still
+    /// be returning on their clients).
+    private var retired: [LLMAnnotator] = []
 
     private let cache: any AnswerCache
 
@@ -37,14 +42,41 @@ public actor SessionAnnotator: Annotator {
     }
 
     public func annotate(_ request: AnnotationRequest) async throws -> AnnotationAnswer {
-        try await ready().annotate(request)
+        let annotator = try await ready()
+        let calling = localURL
+        do {
+            return try await annotator.annotate(request)
+        } catch let error as LLMError {
+            if case .connectionFailed = error, let calling { await forgetServerIfGone(calling) }
+            throw error
+        }
+    }
+
+    /// A local server this session did not start is stopped by the imfl process that did
+    /// (another `imfl label` or `imfl simulate` on this machine) when that one ends, and a
+    /// server can crash. When the server at `url` no longer runs, the next call finds the one
+    /// running now or starts one, instead of calling a dead port until the session is reopened.
+    private func forgetServerIfGone(_ url: String) async {
+        if case .running(let state) = await server.status(), state.baseURL == url { return }
+        // Another failed call, or a new start, may have got here first.
+        guard localURL == url, let current = starting else { return }
+        starting = nil
+        localURL = nil
+        // Whatever server this session started is gone: the one running now is not its to stop.
+        startedServer = false
+        if let annotator = try? await current.value { retired.append(annotator) }
     }
 
     /// Shuts the HTTP client down and stops the local server if this session started it. A
     /// server still loading its model is stopped too: its start is cancelled rather than
     /// awaited, which could take minutes.
     public func shutdown() async {
-        guard let starting else { return }
+        for annotator in retired { try? await annotator.client.shutdown() }
+        retired = []
+        guard let starting else {
+            if startedServer { _ = try? await server.stop() }
+            return
+        }
         starting.cancel()
         if let annotator = try? await starting.value { try? await annotator.client.shutdown() }
         if startedServer { _ = try? await server.stop() }
@@ -76,6 +108,7 @@ public actor SessionAnnotator: Annotator {
                 startedServer = true
             }
         }
+        self.localURL = localURL
         let client = OpenAIChatClient(endpoint: settings.endpoint(localBaseURL: localURL), policy: settings.clientPolicy)
         return LLMAnnotator(
             client: client, prompt: settings.promptBuilder(labels: labels, guidelines: guidelines),
