@@ -101,9 +101,13 @@ public actor SessionAnnotator: Annotator {
             guard server.isInstalled else {
                 throw Unavailable(description: "the local LLM is not installed; run scripts/install-llm")
             }
-            if case .running(let state) = await server.status() {
+            switch await server.status() {
+            case .running(let state):
                 localURL = state.baseURL
-            } else {
+            case .starting:
+                // Another imfl process is starting it: wait for it, it stays that one's to stop.
+                localURL = try await server.start().baseURL
+            case .stopped:
                 localURL = try await server.start().baseURL
                 startedServer = true
             }
