@@ -38,13 +38,14 @@ public struct SimulationRunner: Sendable {
         var speed = LLMSpeed()
         for (i, run) in runs.enumerated() {
             try Task.checkCancellation()
-            if let earlier = try finishedResult(run.arm, seed: run.seed) {
+            let stored = try Self.readResult(in: plan.runFolder(run.arm, seed: run.seed))
+            if let earlier = stored, earlier.arm == run.arm {
                 results.append(earlier)
                 progress(.runFinished(earlier, earlier: true))
                 continue
             }
             if plan.reportOnly { continue }
-            if let stored = try Self.readResult(in: plan.runFolder(run.arm, seed: run.seed)) {
+            if let stored {
                 progress(.replacingEarlier(arm: run.arm.name, seed: run.seed, changes: stored.arm.changes(to: run.arm)))
             }
             let remaining = runs[(i + 1)...].filter { (try? finishedResult($0.arm, seed: $0.seed)) == nil }
