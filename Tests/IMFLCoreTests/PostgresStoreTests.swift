@@ -183,23 +183,30 @@ struct PostgresStoreTests {
         try await TestPostgres.drop(address)
     }
 
-    @Test("a dropped connection fails the request under way with a message, and the next request reconnects with the writer lock",
-          .enabled(if: TestPostgres.isAvailable, Comment(rawValue: needsServer)))
-    func droppedConnection() async throws {
-        // Given a session open for writing, with one event in its log
-        let address = try TestPostgres.address("dropped")
+    /// A new one-item session at `address`, open for writing with `note` in its log, and the
+    /// server process of its store's connection, for the tests that end that connection.
+    static func writerWithOneNote(_ address: PostgresAddress, note: String) async throws -> (Session, PostgresStore, backend: Int32) {
         let dataset = DatasetImport(
             labels: ["no", "yes"], pool: [Item(key: "p", text: "pool", split: .pool, gold: nil, position: 0)], test: [], warnings: [])
-        try await Session.create(at: address, config: SessionConfig(task: .init(name: "d", description: "", labels: ["no", "yes"])),
+        try await Session.create(at: address, config: SessionConfig(task: .init(name: "w", description: "", labels: ["no", "yes"])),
                                  dataset: dataset, guidelines: nil)
         let session = try await Session.open(address: address, access: .readWrite)
         let store = try #require(session.store as? PostgresStore)
-        _ = try await store.append(contentsOf: [Annotation(itemID: 1, kind: .note, note: "first")])
+        _ = try await store.append(contentsOf: [Annotation(itemID: 1, kind: .note, note: note)])
         let backend = try await store.link.withConnection { db, logger in
             var pid: Int32 = 0
             for try await value in try await db.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self) { pid = value }
             return pid
         }
+        return (session, store, backend)
+    }
+
+    @Test("a dropped connection fails the request under way with a message, and the next request reconnects with the writer lock",
+          .enabled(if: TestPostgres.isAvailable, Comment(rawValue: needsServer)))
+    func droppedConnection() async throws {
+        // Given a session open for writing, with one event in its log
+        let address = try TestPostgres.address("dropped")
+        let (session, store, backend) = try await Self.writerWithOneNote(address, note: "first")
         // When the server ends its connection (a restart, a network cut, an administrator)
         let admin = PostgresLink(address: address, password: nil)
         try await admin.withConnection { db, logger in
@@ -233,18 +240,7 @@ struct PostgresStoreTests {
     func lostWriterLock() async throws {
         // Given a session open for writing (the process running its engine), one event in its log
         let address = try TestPostgres.address("lost")
-        let dataset = DatasetImport(
-            labels: ["no", "yes"], pool: [Item(key: "p", text: "pool", split: .pool, gold: nil, position: 0)], test: [], warnings: [])
-        try await Session.create(at: address, config: SessionConfig(task: .init(name: "l", description: "", labels: ["no", "yes"])),
-                                 dataset: dataset, guidelines: nil)
-        let first = try await Session.open(address: address, access: .readWrite)
-        let old = try #require(first.store as? PostgresStore)
-        _ = try await old.append(contentsOf: [Annotation(itemID: 1, kind: .note, note: "before")])
-        let backend = try await old.link.withConnection { db, logger in
-            var pid: Int32 = 0
-            for try await value in try await db.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self) { pid = value }
-            return pid
-        }
+        let (first, old, backend) = try await Self.writerWithOneNote(address, note: "before")
         // When its connection ends (waiting until the server has let it go, lock and all),
         let admin = PostgresLink(address: address, password: nil)
         try await admin.withConnection { db, logger in
